@@ -1,0 +1,38 @@
+package org.mmgpt.engine;
+
+import ai.djl.ndarray.NDManager;
+
+/**
+ * The one door to DJL. Every engine entry point calls {@link #init()} before it touches a DJL class:
+ * without {@code ai.djl.offline=true} DJL reaches for a cloud metadata address when its engine starts,
+ * a connection no user asked for. A value the user set explicitly is left alone.
+ */
+public final class Djl {
+    private static volatile boolean initialised;
+
+    private Djl() {}
+
+    public static void init() {
+        if (initialised) {
+            return;
+        }
+        synchronized (Djl.class) {
+            if (System.getProperty("ai.djl.offline") == null) {
+                System.setProperty("ai.djl.offline", "true");
+            }
+            // The engine's own native threads: a setting, because two intra-op threads fought under
+            // CPU contention on small machines (see docs/architecture.md, "Threads").
+            String threads = System.getenv("MMGPT_THREADS");
+            if (threads != null && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+                System.setProperty("ai.djl.pytorch.num_threads", threads);
+            }
+            initialised = true;
+        }
+    }
+
+    /** A new root manager on the default device, with offline mode guaranteed. */
+    public static NDManager newManager() {
+        init();
+        return NDManager.newBaseManager();
+    }
+}
