@@ -1,0 +1,230 @@
+package org.mmgpt.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.mmgpt.engine.Djl;
+
+/**
+ * A decoder-only causal language model (Qwen2, Qwen3, Llama, Mistral): token embedding, a stack of
+ * {@link DecoderLayer}s, a final RMSNorm and the output head (the embedding itself when tied).
+ *
+ * <p>Weights live in the model's own manager for its whole life; activations belong to the manager of
+ * the input ids, so a caller that creates the ids in a per-step sub-manager frees a step's memory by
+ * closing it.
+ */
+public final class CausalLM implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(CausalLM.class.getName());
+
+    /** Supplies a weight by its Hugging Face name and expected shape. */
+    public interface WeightSource {
+        NDArray get(String name, Shape shape, NDManager manager);
+    }
+
+    private final ModelConfig config;
+    private final NDManager manager;
+    private final NDArray embed; // (V, H)
+    private final List<DecoderLayer> layers;
+    private final RmsNorm norm;
+    private final NDArray lmHead; // (V, H); the same array as embed when tied
+    private final RotaryEmbedding rope;
+
+    private CausalLM(ModelConfig config, NDManager manager, NDArray embed, List<DecoderLayer> layers,
+                     RmsNorm norm, NDArray lmHead) {
+        this.config = config;
+        this.manager = manager;
+        this.embed = embed;
+        this.layers = layers;
+        this.norm = norm;
+        this.lmHead = lmHead;
+        this.rope = new RotaryEmbedding(config.rope(), config.headDim());
+    }
+
+    /** Loads a Hugging Face model directory (config.json + safetensors) into float32. */
+    public static CausalLM load(Path dir) {
+        Djl.init();
+        ModelConfig config = ModelConfig.read(dir.resolve("config.json"));
+        Checkpoint checkpoint = Checkpoint.open(dir);
+        Set<String> used = new HashSet<>();
+        WeightSource source = (name, shape, m) -> {
+            if (!checkpoint.has(name) && name.equals("lm_head.weight")) {
+                throw new IllegalArgumentException(dir + ": no lm_head.weight and tie_word_embeddings is false");
+            }
+            NDArray w = checkpoint.load(name, m);
+            if (!w.getShape().equals(shape)) {
+                throw new IllegalArgumentException(dir + ": tensor " + name + " has shape " + w.getShape()
+                        + ", config.json implies " + shape);
+            }
+            used.add(name);
+            return w;
+        };
+        CausalLM model = build(config, source, NDManager.newBaseManager());
+        List<String> unused = new ArrayList<>();
+        for (String n : checkpoint.names()) {
+            // A tied checkpoint may still carry lm_head.weight; old Llama ones carry rotary buffers.
+            if (!used.contains(n) && !n.endsWith("rotary_emb.inv_freq")) {
+                unused.add(n);
+            }
+        }
+        if (!unused.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: ignored {1} tensors the model does not use, e.g. {2}",
+                    dir, unused.size(), unused.get(0));
+        }
+        return model;
+    }
+
+    /** Builds the model from {@code source}, which is asked for every weight by its HF name. */
+    public static CausalLM build(ModelConfig c, WeightSource source, NDManager manager) {
+        Djl.init();
+        int h = c.hiddenSize();
+        int hd = c.headDim();
+        float eps = (float) c.rmsNormEps();
+        NDArray embed = source.get("model.embed_tokens.weight", new Shape(c.vocabSize(), h), manager);
+        List<DecoderLayer> layers = new ArrayList<>();
+        for (int i = 0; i < c.numLayers(); i++) {
+            String p = "model.layers." + i + ".";
+            Attention attn = new Attention(
+                    linear(source, manager, p + "self_attn.q_proj", c.numHeads() * hd, h, c.attentionBias()),
+                    linear(source, manager, p + "self_attn.k_proj", c.numKvHeads() * hd, h, c.attentionBias()),
+                    linear(source, manager, p + "self_attn.v_proj", c.numKvHeads() * hd, h, c.attentionBias()),
+                    linear(source, manager, p + "self_attn.o_proj", h, c.numHeads() * hd, c.outputBias()),
+                    c.qkNorm() ? rmsNorm(source, manager, p + "self_attn.q_norm", hd, eps) : null,
+                    c.qkNorm() ? rmsNorm(source, manager, p + "self_attn.k_norm", hd, eps) : null,
+                    c.numHeads(), c.numKvHeads(), hd, c.slidingWindow(i));
+            Mlp mlp = new Mlp(
+                    linear(source, manager, p + "mlp.gate_proj", c.intermediateSize(), h, c.mlpBias()),
+                    linear(source, manager, p + "mlp.up_proj", c.intermediateSize(), h, c.mlpBias()),
+                    linear(source, manager, p + "mlp.down_proj", h, c.intermediateSize(), c.mlpBias()));
+            layers.add(new DecoderLayer(rmsNorm(source, manager, p + "input_layernorm", h, eps), attn,
+                    rmsNorm(source, manager, p + "post_attention_layernorm", h, eps), mlp));
+        }
+        RmsNorm norm = rmsNorm(source, manager, "model.norm", h, eps);
+        NDArray lmHead = c.tieWordEmbeddings() ? embed
+                : source.get("lm_head.weight", new Shape(c.vocabSize(), h), manager);
+        return new CausalLM(c, manager, embed, List.copyOf(layers), norm, lmHead);
+    }
+
+    private static Linear linear(WeightSource s, NDManager m, String name, int out, int in, boolean bias) {
+        return new Linear(name, s.get(name + ".weight", new Shape(out, in), m),
+                bias ? s.get(name + ".bias", new Shape(out), m) : null);
+    }
+
+    private static RmsNorm rmsNorm(WeightSource s, NDManager m, String name, int dim, float eps) {
+        return new RmsNorm(name, s.get(name + ".weight", new Shape(dim), m), eps);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    /**
+     * The final hidden states: ids (B, T) → (B, T, H).
+     *
+     * @param positions (B, T) position ids, or null for {@code past, past+1, …} in every row
+     * @param keyValid (B, S) false for padding keys (S = cached + new tokens), or null when no padding
+     * @param cache appended to and attended over, or null for a plain forward over {@code ids}
+     * @param training turns dropout on
+     */
+    public NDArray forward(NDArray ids, long[][] positions, boolean[][] keyValid, KvCache cache, boolean training) {
+        NDManager m = ids.getManager();
+        int b = Math.toIntExact(ids.getShape().get(0));
+        int t = Math.toIntExact(ids.getShape().get(1));
+        int past = cache == null ? 0 : cache.length();
+        NDList cosSin = rope.cosSin(m, positions != null ? positions : consecutive(b, past, t));
+        Map<Integer, NDArray> masks = new HashMap<>(); // one mask per distinct window
+        NDArray x = ids.getNDArrayInternal().embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow(); // (B, T, H)
+        for (int i = 0; i < layers.size(); i++) {
+            int window = layers.get(i).attention.window();
+            NDArray mask = masks.computeIfAbsent(window, w -> AttentionMask.build(m, past, t, keyValid, w));
+            x = layers.get(i).forward(x, cosSin.get(0), cosSin.get(1), mask, cache, i, training);
+        }
+        return norm.forward(x);
+    }
+
+    /** hidden (…, H) → logits (…, V) */
+    public NDArray logits(NDArray hidden) {
+        return hidden.getNDArrayInternal().linear(hidden, lmHead, null).singletonOrThrow();
+    }
+
+    static long[][] consecutive(int b, int from, int t) {
+        long[][] p = new long[b][t];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < t; j++) {
+                p[i][j] = from + j;
+            }
+        }
+        return p;
+    }
+
+    public KvCache newCache() {
+        return new KvCache(manager, layers.size());
+    }
+
+    public List<DecoderLayer> layers() {
+        return layers;
+    }
+
+    /** Every linear layer, in checkpoint order (LoRA targets come from these). */
+    public List<Linear> linears() {
+        List<Linear> out = new ArrayList<>();
+        for (DecoderLayer l : layers) {
+            Attention a = l.attention;
+            out.addAll(List.of(a.q, a.k, a.v, a.o, l.mlp.gate, l.mlp.up, l.mlp.down));
+        }
+        return out;
+    }
+
+    /** Turns every LoRA adapter on or off (off: the base model, e.g. DPO's reference). */
+    public void setAdaptersEnabled(boolean enabled) {
+        linears().forEach(l -> l.setLoraEnabled(enabled));
+    }
+
+    /** The weights by Hugging Face name, in checkpoint order (no lm_head when tied). */
+    public Map<String, NDArray> weights() {
+        Map<String, NDArray> w = new LinkedHashMap<>();
+        w.put("model.embed_tokens.weight", embed);
+        for (DecoderLayer l : layers) {
+            List<Linear> lin = List.of(l.attention.q, l.attention.k, l.attention.v, l.attention.o,
+                    l.mlp.gate, l.mlp.up, l.mlp.down);
+            for (Linear x : lin) {
+                w.put(x.name() + ".weight", x.weight());
+                if (x.bias() != null) {
+                    w.put(x.name() + ".bias", x.bias());
+                }
+            }
+            for (RmsNorm n : new RmsNorm[] {l.attention.qNorm, l.attention.kNorm, l.inputNorm, l.postAttentionNorm}) {
+                if (n != null) {
+                    w.put(n.name() + ".weight", n.weight());
+                }
+            }
+        }
+        w.put("model.norm.weight", norm.weight());
+        if (!config.tieWordEmbeddings()) {
+            w.put("lm_head.weight", lmHead);
+        }
+        return w;
+    }
+
+    public long parameterCount() {
+        return weights().values().stream().mapToLong(a -> a.getShape().size()).sum();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,23 @@
+package org.mmgpt.engine.model;
+
+import ai.djl.ndarray.NDArray;
+
+/** The SwiGLU feed-forward block: {@code down(silu(gate(x)) · up(x))}. */
+public final class Mlp {
+    final Linear gate; // hidden → intermediate
+    final Linear up; // hidden → intermediate
+    final Linear down; // intermediate → hidden
+
+    public Mlp(Linear gate, Linear up, Linear down) {
+        this.gate = gate;
+        this.up = up;
+        this.down = down;
+    }
+
+    /** x (B, T, H) → (B, T, H) */
+    public NDArray forward(NDArray x, boolean training) {
+        NDArray g = gate.forward(x, training); // (B, T, I)
+        NDArray silu = g.mul(g.getNDArrayInternal().sigmoid()); // silu(g) = g·σ(g)
+        return down.forward(silu.mul(up.forward(x, training)), training);
+    }
+}

@@ -1,0 +1,107 @@
+package org.mmgpt.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Rotary position embedding in the Hugging Face "rotate half" convention:
+ * {@code x' = x·cos + rotate_half(x)·sin}, {@code rotate_half([x1, x2]) = [−x2, x1]}, with
+ * {@code cos/sin = cos/sin([f, f])} and {@code f = position · inv_freq}.
+ *
+ * <p>Frequencies are computed in float32 the way transformers computes them (whatever the weights'
+ * dtype), then cos and sin in double and rounded once, so positions agree with Hugging Face to an ulp.
+ */
+public final class RotaryEmbedding {
+    private final int headDim;
+    private final float[] invFreq; // (headDim / 2)
+
+    public RotaryEmbedding(ModelConfig.Rope rope, int headDim) {
+        this.headDim = headDim;
+        this.invFreq = inverseFrequencies(rope, headDim);
+    }
+
+    /** {@code 1 / θ^(2i/d)}, rescaled by the rope type. */
+    static float[] inverseFrequencies(ModelConfig.Rope rope, int dim) {
+        float[] inv = new float[dim / 2];
+        for (int i = 0; i < inv.length; i++) {
+            float exponent = (float) (2 * i) / (float) dim;
+            inv[i] = 1.0f / (float) Math.pow(rope.theta(), exponent);
+        }
+        switch (rope.type()) {
+            case "default":
+                return inv;
+            case "linear":
+                for (int i = 0; i < inv.length; i++) {
+                    inv[i] = inv[i] / (float) rope.factor();
+                }
+                return inv;
+            case "llama3":
+                return llama3(inv, rope);
+            default:
+                throw new IllegalArgumentException("unsupported rope type " + rope.type());
+        }
+    }
+
+    /**
+     * Llama 3.1 frequency scaling: long wavelengths (low frequencies) are divided by {@code factor},
+     * short ones kept, and the band between blended smoothly.
+     */
+    private static float[] llama3(float[] inv, ModelConfig.Rope rope) {
+        double oldContext = rope.originalMaxPositions();
+        double lowFreqWavelen = oldContext / rope.lowFreqFactor();
+        double highFreqWavelen = oldContext / rope.highFreqFactor();
+        float[] out = new float[inv.length];
+        for (int i = 0; i < inv.length; i++) {
+            double wavelen = 2 * Math.PI / inv[i];
+            float scaled = wavelen > lowFreqWavelen ? inv[i] / (float) rope.factor() : inv[i];
+            boolean medium = !(wavelen < highFreqWavelen) && !(wavelen > lowFreqWavelen);
+            if (medium) {
+                float smooth = (float) ((oldContext / wavelen - rope.lowFreqFactor())
+                        / (rope.highFreqFactor() - rope.lowFreqFactor()));
+                scaled = (1 - smooth) * scaled / (float) rope.factor() + smooth * scaled;
+            }
+            out[i] = scaled;
+        }
+        return out;
+    }
+
+    /** cos and sin for {@code positions} (B, T): each (B, 1, T, hd), ready to broadcast over heads. */
+    public NDList cosSin(NDManager manager, long[][] positions) {
+        int b = positions.length;
+        int t = positions[0].length;
+        int half = headDim / 2;
+        float[] cos = new float[b * t * headDim];
+        float[] sin = new float[b * t * headDim];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < t; j++) {
+                int row = (i * t + j) * headDim;
+                float p = positions[i][j];
+                for (int k = 0; k < half; k++) {
+                    float f = p * invFreq[k]; // float32 product, as transformers computes it
+                    float c = (float) Math.cos(f);
+                    float s = (float) Math.sin(f);
+                    cos[row + k] = c;
+                    cos[row + half + k] = c;
+                    sin[row + k] = s;
+                    sin[row + half + k] = s;
+                }
+            }
+        }
+        Shape shape = new Shape(b, 1, t, headDim);
+        return new NDList(manager.create(cos, shape), manager.create(sin, shape));
+    }
+
+    /** x (B, heads, T, hd) rotated by cos/sin (B, 1, T, hd). */
+    public static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
+        long hd = x.getShape().get(3);
+        NDList halves = x.split(new long[] {hd / 2}, 3); // x1, x2: (B, heads, T, hd/2)
+        NDArray rotated = halves.get(1).neg().concat(halves.get(0), 3); // [−x2, x1]
+        return x.mul(cos).add(rotated.mul(sin));
+    }
+
+    public float[] invFreq() {
+        return invFreq.clone();
+    }
+}
