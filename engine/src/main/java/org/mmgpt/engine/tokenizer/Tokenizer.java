@@ -13,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -240,8 +239,7 @@ public final class Tokenizer implements AutoCloseable {
         JsonNode v = root.path("model").path("vocab");
         Map<String, Long> vocab = new HashMap<>(Math.max(16, v.size() * 4 / 3 + 64));
         if (v.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : v.properties()) {
                 if (!e.getValue().canConvertToLong()) {
                     throw malformed(file, "model.vocab['" + e.getKey() + "'] is not an id");
                 }
@@ -288,8 +286,7 @@ public final class Tokenizer implements AutoCloseable {
         if (!decoder.isObject()) {
             throw malformed(file, "added_tokens_decoder is not an object");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = decoder.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : decoder.properties()) {
             long id;
             try {
                 id = Long.parseLong(e.getKey());
