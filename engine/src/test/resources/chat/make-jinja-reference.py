@@ -89,6 +89,51 @@ cases = [
          add_generation_prompt=True, variables={"tools": [WEATHER]}),
 ]
 
+# Single-line templates in the style of Llama 2, Gemma and DeepSeek-R1 (roles must alternate, system
+# folded into the first turn, '!=' on booleans, 'not in' on a dict, <think> stripped from history).
+LLAMA2 = ("{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set system_message = messages[0]['content'] %}"
+          "{% else %}{% set loop_messages = messages %}{% set system_message = false %}{% endif %}"
+          "{% for message in loop_messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+          "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+          "{% if loop.index0 == 0 and system_message != false %}{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] %}"
+          "{% else %}{% set content = message['content'] %}{% endif %}"
+          "{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}"
+          "{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}")
+GEMMA = ("{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+         "{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+         "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+         "{% if (message['role'] == 'assistant') %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}"
+         "{{ '<start_of_turn>' + role + '\n' + message['content'] | trim + '<end_of_turn>\n' }}{% endfor %}"
+         "{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}")
+DEEPSEEK_R1 = ("{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}"
+               "{% set ns = namespace(is_first=false, is_tool=false, is_output_first=true, system_prompt='', is_first_sp=true) %}"
+               "{%- for message in messages %}{%- if message['role'] == 'system' %}{%- if ns.is_first_sp %}"
+               "{% set ns.system_prompt = ns.system_prompt + message['content'] %}{% set ns.is_first_sp = false %}"
+               "{%- else %}{% set ns.system_prompt = ns.system_prompt + '\n\n' + message['content'] %}{%- endif %}{%- endif %}{%- endfor %}"
+               "{{ bos_token }}{{ ns.system_prompt }}{%- for message in messages %}{%- if message['role'] == 'user' %}"
+               "{%- set ns.is_tool = false -%}{{'<｜User｜>' + message['content']}}{%- endif %}"
+               "{%- if message['role'] == 'assistant' and 'tool_calls' not in message %}{%- if ns.is_tool %}"
+               "{{'<｜tool▁outputs▁end｜>' + message['content'] + '<｜end▁of▁sentence｜>'}}{%- set ns.is_tool = false -%}"
+               "{%- else %}{% set content = message['content'] %}{% if '</think>' in content %}"
+               "{% set content = content.split('</think>')[-1] %}{% endif %}"
+               "{{'<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>'}}{%- endif %}{%- endif %}{%- endfor -%}"
+               "{% if add_generation_prompt and not ns.is_tool %}{{'<｜Assistant｜><think>\n'}}{% endif %}")
+L2 = {"bos_token": "<s>", "eos_token": "</s>"}
+cases += [
+    dict(name="llama2 system", template=LLAMA2, tokens=L2,
+         messages=msgs(("system", "Be safe."), ("user", " Hi "), ("assistant", " Hello "), ("user", "Bye")),
+         add_generation_prompt=True, variables={}),
+    dict(name="llama2 roles must alternate", template=LLAMA2, tokens=L2, messages=msgs(("user", "a"), ("user", "b")),
+         add_generation_prompt=True, variables={}),
+    dict(name="gemma", template=GEMMA, tokens={"bos_token": "<bos>", "eos_token": "<eos>"},
+         messages=msgs(("user", "Hi\n"), ("assistant", "Hello"), ("user", "Bye")), add_generation_prompt=True, variables={}),
+    dict(name="gemma no system", template=GEMMA, tokens={"bos_token": "<bos>"}, messages=msgs(("system", "S"), ("user", "Hi")),
+         add_generation_prompt=True, variables={}),
+    dict(name="deepseek-r1", template=DEEPSEEK_R1, tokens={"bos_token": "<｜begin▁of▁sentence｜>"},
+         messages=msgs(("system", "A"), ("system", "B"), ("user", "Q1"), ("assistant", "<think>\nhmm\n</think>\n\nA1"), ("user", "Q2")),
+         add_generation_prompt=True, variables={}),
+]
+
 # Constructs, one at a time. Whitespace control first: these are where Jinja engines differ.
 constructs = [
     "{%- if true %}\n    {{- 'a' }}\n{%- endif %}\n",
@@ -130,6 +175,7 @@ constructs = [
     "{{ ' x ' | trim }}|{{ msgs | length }}|{{ 'abc' | length }}|{{ nothing | default('d') }}|{{ 'abc' | upper }}|{{ [3, 1, 2] | sort | join }}",
     "{% macro turn(role, text='') %}<{{ role }}>{{ text }}</{{ role }}>{% endmacro %}{{ turn('u', 'hi') }}{{ turn('a') }}",
     "{% set greeting %}Hi {{ msgs[0].content }}{% endset %}{{ greeting | trim }}",
+    "{% set x = 1 %}{% for m in msgs %}{% set x = 2 %}{% endfor %}{{ x }}|{% if true %}{% set y = 3 %}{% endif %}{{ y }}",
     "{%- for m in msgs %}\n    {%- if m.role == 'user' %}\n        {{- '[U]' + m.content }}\n    {%- elif m.role == 'assistant' %}\n        {{- '[A]' + m.content }}\n    {%- endif %}\n{%- endfor %}\n",
     # HF's tojson: Python's layout, ensure_ascii=False.
     "{{ {'b': [1, 2.5, none, true], 'a': '中\"\\n'} | tojson }}",
