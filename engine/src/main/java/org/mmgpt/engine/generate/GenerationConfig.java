@@ -2,6 +2,7 @@ package org.mmgpt.engine.generate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +44,27 @@ public record GenerationConfig(Set<Long> eosTokenIds, Long padTokenId, boolean d
         } catch (IOException ex) {
             throw new IllegalArgumentException("cannot read " + file + ": " + ex.getMessage(), ex);
         }
+    }
+
+    /** generation_config.json as transformers writes it. */
+    public void write(Path modelDir) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode g = json.createObjectNode();
+        var eos = g.putArray("eos_token_id");
+        eosTokenIds.stream().sorted().forEach(eos::add);
+        if (padTokenId != null) {
+            g.put("pad_token_id", padTokenId);
+        }
+        g.put("do_sample", doSample);
+        g.put("temperature", temperature);
+        g.put("top_k", topK);
+        g.put("top_p", topP);
+        g.put("repetition_penalty", repetitionPenalty);
+        if (maxNewTokens != null) {
+            g.put("max_new_tokens", maxNewTokens);
+        }
+        Files.writeString(modelDir.resolve("generation_config.json"),
+                json.writerWithDefaultPrettyPrinter().writeValueAsString(g) + "\n");
     }
 
     /** The same settings with other end-of-sequence ids (e.g. the tokenizer's eos added). */

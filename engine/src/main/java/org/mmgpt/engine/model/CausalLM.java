@@ -140,18 +140,46 @@ public final class CausalLM implements AutoCloseable {
      * @param training turns dropout on
      */
     public NDArray forward(NDArray ids, long[][] positions, boolean[][] keyValid, KvCache cache, boolean training) {
+        Pass pass = pass(ids, positions, keyValid, cache, training);
+        NDArray x = embed(ids); // (B, T, H)
+        for (int i = 0; i < layers.size(); i++) {
+            x = layer(i, x, pass);
+        }
+        return finalNorm(x);
+    }
+
+    /** What every layer of one forward pass shares: the rotary cos/sin and the attention masks. */
+    public record Pass(NDArray cos, NDArray sin, Map<Integer, NDArray> masksByWindow, KvCache cache,
+                       boolean training) {}
+
+    /** Prepares a pass over {@code ids} (B, T); see {@link #forward} for the arguments. */
+    public Pass pass(NDArray ids, long[][] positions, boolean[][] keyValid, KvCache cache, boolean training) {
         NDManager m = ids.getManager();
         int b = Math.toIntExact(ids.getShape().get(0));
         int t = Math.toIntExact(ids.getShape().get(1));
         int past = cache == null ? 0 : cache.length();
         NDList cosSin = rope.cosSin(m, positions != null ? positions : consecutive(b, past, t));
-        Map<Integer, NDArray> masks = new HashMap<>(); // one mask per distinct window
-        NDArray x = ids.getNDArrayInternal().embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow(); // (B, T, H)
-        for (int i = 0; i < layers.size(); i++) {
-            int window = layers.get(i).attention.window();
-            NDArray mask = masks.computeIfAbsent(window, w -> AttentionMask.build(m, past, t, keyValid, w));
-            x = layers.get(i).forward(x, cosSin.get(0), cosSin.get(1), mask, cache, i, training);
+        Map<Integer, NDArray> masks = new HashMap<>(); // one mask per distinct window (null: none needed)
+        for (DecoderLayer l : layers) {
+            masks.computeIfAbsent(l.attention.window(), w -> AttentionMask.build(m, past, t, keyValid, w));
         }
+        return new Pass(cosSin.get(0), cosSin.get(1), masks, cache, training);
+    }
+
+    /** ids (B, T) → embeddings (B, T, H) */
+    public NDArray embed(NDArray ids) {
+        return ids.getNDArrayInternal().embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /** Layer {@code i}: x (B, T, H) → (B, T, H) */
+    public NDArray layer(int i, NDArray x, Pass pass) {
+        DecoderLayer l = layers.get(i);
+        return l.forward(x, pass.cos(), pass.sin(), pass.masksByWindow().get(l.attention.window()), pass.cache(),
+                i, pass.training());
+    }
+
+    /** The final RMSNorm: (B, T, H) → (B, T, H) */
+    public NDArray finalNorm(NDArray x) {
         return norm.forward(x);
     }
 

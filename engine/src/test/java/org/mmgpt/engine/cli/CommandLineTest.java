@@ -1,0 +1,101 @@
+package org.mmgpt.engine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mmgpt.engine.Goldens;
+import org.mmgpt.engine.model.CausalLM;
+import org.mmgpt.engine.tokenizer.QwenTokenizer;
+
+/** The commands of ./mmgpt, run in-process against real model directories. */
+class CommandLineTest {
+
+    /** Runs a command; returns {exit code, stdout}. */
+    private static Object[] run(String... argv) {
+        PrintStream before = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.run(argv);
+            return new Object[] {code, out.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(before);
+        }
+    }
+
+    @Test
+    void logitsCommandWritesTransformersLogits(@TempDir Path tmp) throws Exception {
+        JsonNode golden = Goldens.tinyJson();
+        String ids = golden.get("prompts").get(0).toString().replaceAll("[\\[\\] ]", "");
+        Path out = tmp.resolve("logits.json");
+        Object[] r = run("logits", "--model", Goldens.tinyModel().toString(), "--ids", ids, "--output", out.toString());
+        assertEquals(0, r[0]);
+        JsonNode json = new ObjectMapper().readTree(out.toFile());
+        assertEquals(golden.get("prompts").get(0), json.get("ids"));
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray expected = Goldens.tensor("logits_0", m);
+            float[] flat = expected.toFloatArray();
+            int v = (int) expected.getShape().get(1);
+            double max = 0;
+            for (int t = 0; t < json.get("logits").size(); t++) {
+                for (int j = 0; j < v; j++) {
+                    max = Math.max(max, Math.abs(json.get("logits").get(t).get(j).asDouble() - flat[t * v + j]));
+                }
+            }
+            assertTrue(max < Goldens.LOGIT_TOL, "max |Δ| " + max);
+        }
+    }
+
+    @Test
+    void generateJsonGivesTheGreedyGoldenTokens() throws Exception {
+        JsonNode golden = Goldens.tinyJson();
+        String ids = golden.get("prompts").get(1).toString().replaceAll("[\\[\\] ]", "");
+        Object[] r = run("generate", "--model", Goldens.tinyModel().toString(), "--prompt-ids", ids,
+                "--max-new-tokens", "12", "--greedy", "--json");
+        assertEquals(0, r[0]);
+        JsonNode json = new ObjectMapper().readTree((String) r[1]);
+        assertArrayEquals(Goldens.ids(golden.get("greedy_12").get(1)), Goldens.ids(json.get("ids")));
+    }
+
+    @Test
+    void badArgumentsPrintUsageAndExitNonZero() {
+        assertEquals(2, run("generate", "--model")[0]);
+        assertEquals(2, run("generate", "--no-such-option", "1")[0]);
+        assertEquals(2, run("no-such-command")[0]);
+        assertEquals(2, run("generate", "--model", "x", "--max-new-tokens", "many", "--prompt", "hi")[0]);
+        assertEquals(1, run("generate", "--model", "/does/not/exist", "--prompt", "hi")[0]);
+    }
+
+    @Test
+    void initModelWritesALoadableModelWithTheQwenTokenizer(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("tiny");
+        Object[] r = run("init-model", "--preset", "tiny", "--output", dir.toString(),
+                "--tokenizer", QwenTokenizer.directory().toString(), "--dtype", "bfloat16");
+        assertEquals(0, r[0]);
+        for (String f : new String[] {"config.json", "generation_config.json", "model.safetensors", "tokenizer.json",
+                "tokenizer_config.json"}) {
+            assertTrue(Files.isRegularFile(dir.resolve(f)), f);
+        }
+        try (CausalLM model = CausalLM.load(dir)) {
+            assertEquals("bfloat16", model.config().dtype());
+            long nonEmbedding = model.parameterCount() - (long) model.config().vocabSize() * model.config().hiddenSize();
+            assertTrue(nonEmbedding > 1_000_000 && nonEmbedding < 10_000_000, "non-embedding " + nonEmbedding);
+        }
+        Object[] gen = run("generate", "--model", dir.toString(), "--prompt", "你好", "--max-new-tokens", "5",
+                "--seed", "3", "--temperature", "1", "--json");
+        assertEquals(0, gen[0]);
+        assertEquals(5, new ObjectMapper().readTree((String) gen[1]).get("ids").size());
+    }
+}
