@@ -36,7 +36,11 @@ from typing import Optional
 # PASSIVE must be set before libgomp is loaded (import torch); an explicit setting is kept.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import torch  # noqa: E402
+try:
+    import torch  # noqa: E402
+except ModuleNotFoundError:
+    sys.exit(f"{sys.executable} has no torch: run this with /usr/bin/python3 (Debian's python3-torch; "
+             "a pyenv or venv python does not see it), after bench/setup-python-reference.sh")
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
@@ -318,6 +322,32 @@ def loaded_blas() -> list:
     return sorted(paths)
 
 
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+
+def sgemm_provider() -> Optional[str]:
+    """The library whose sgemm_ libtorch_cpu really calls: dlsym through libtorch_cpu's handle
+    follows its dependency order, dladdr names the file. A mapped OpenBLAS proves nothing alone
+    (liblapack.so.3 can pull it in while libblas.so.3 is still the reference BLAS)."""
+    loaded_blas()
+    with open("/proc/self/maps") as f:
+        torch_cpu = next((ln.split()[-1] for ln in f if "libtorch_cpu" in ln), None)
+    if torch_cpu is None:
+        return None
+    try:
+        addr = ctypes.cast(ctypes.CDLL(torch_cpu).sgemm_, ctypes.c_void_p).value
+    except AttributeError:
+        return None
+    libc = ctypes.CDLL(None)
+    libc.dladdr.argtypes = [ctypes.c_void_p, ctypes.POINTER(_DlInfo)]
+    info = _DlInfo()
+    if not libc.dladdr(addr, ctypes.byref(info)) or not info.dli_fname:
+        return None
+    return os.path.realpath(info.dli_fname.decode())
+
+
 def openblas_lib():
     """The OpenBLAS that torch actually calls, or None. Only a library already mapped is used."""
     for path in loaded_blas():
@@ -341,14 +371,14 @@ def set_threads(n: Optional[int]) -> int:
 
 def env_info() -> dict:
     lib = openblas_lib()
-    blas = loaded_blas()
+    provider = sgemm_provider()
     return {
         "python": sys.executable,
         "torch_version": torch.__version__,
         "threads": torch.get_num_threads(),
         "blas_threads": lib.openblas_get_num_threads() if lib else None,
-        "blas": os.path.basename(blas[-1]) if blas else None,
-        "openblas": lib is not None,
+        "blas": provider,
+        "openblas": provider is not None and "openblas" in provider,
         "cpu": platform.processor() or platform.machine(),
         "cores_available": len(os.sched_getaffinity(0)),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
@@ -556,6 +586,8 @@ def main(argv=None) -> int:
     common.add_argument("--threads", type=int, default=None,
                         help="torch and OpenBLAS threads (default: all cores available)")
     common.add_argument("--seed", type=int, default=1234)
+    common.add_argument("--allow-any-blas", action="store_true",
+                        help="run even when torch's sgemm is not OpenBLAS's (figures then mean little)")
     sub = p.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("generate", parents=[common], help="greedy decode with a KV cache")
@@ -587,7 +619,7 @@ def main(argv=None) -> int:
 
     s = sub.add_parser("sgemm", parents=[common], help="fp32 n x n matmul GFLOP/s")
     s.add_argument("--n", type=int, default=1024)
-    s.add_argument("--repeats", type=int, default=20)
+    s.add_argument("--repeats", type=int, default=30)
     s.set_defaults(fn=cmd_sgemm)
 
     b = sub.add_parser("bandwidth", parents=[common], help="memory bandwidth GB/s")
@@ -600,6 +632,11 @@ def main(argv=None) -> int:
 
     args = p.parse_args(argv)
     set_threads(args.threads)
+    provider = sgemm_provider()
+    if args.command != "blas-info" and not (provider and "openblas" in provider) and not args.allow_any_blas:
+        log(f"torch's sgemm comes from {provider}, not OpenBLAS: matmuls run ~30x slower and the figures "
+            "prove nothing. Run bench/setup-python-reference.sh, or pass --allow-any-blas.")
+        return 3
     res = args.fn(args)
     res = {**res, **env_info()}
     print(json.dumps(res))
