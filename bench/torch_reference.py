@@ -369,6 +369,14 @@ def set_threads(n: Optional[int]) -> int:
     return n
 
 
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.machine()
+
+
 def env_info() -> dict:
     lib = openblas_lib()
     provider = sgemm_provider()
@@ -379,7 +387,7 @@ def env_info() -> dict:
         "blas_threads": lib.openblas_get_num_threads() if lib else None,
         "blas": provider,
         "openblas": provider is not None and "openblas" in provider,
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": cpu_model(),
         "cores_available": len(os.sched_getaffinity(0)),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
     }
@@ -410,19 +418,24 @@ def measure_bandwidth(mib: int = 512, repeats: int = 10) -> dict:
     read:  x.sum()               bytes = size of x                     (read only, like weights in decode)
     copy:  y.copy_(x)            bytes = 2 x size (read x + write y; the write-allocate read of y that
                                  the hardware may add is not counted)
-    gemv:  W @ v (BLAS sgemv)    bytes = size of W (the op a batch-1 decoder spends its time in)"""
+    gemv:  torch.mv(W, v)        bytes = size of W (BLAS sgemv)
+    linear_b1: F.linear(x, W), x one row: bytes = size of W. What nn.Linear does in a batch-1 decode
+                                 step: torch sends it to sgemm with M=1, which OpenBLAS 0.3.21 runs
+                                 ~4x slower than sgemv on a 256 MiB matrix."""
     n = mib * 2 ** 20 // 4
     x = torch.ones(n)
     y = torch.zeros(n)
     cols = 4096
     w = torch.ones(n // cols, cols)
     v = torch.ones(cols)
+    row = torch.ones(1, cols)
     out = torch.empty(n // cols)
     nbytes = n * 4
     res = {"buffer_mib": mib, "repeats": repeats}
     for name, fn, moved in (("read", lambda: x.sum(), nbytes),
                             ("copy", lambda: y.copy_(x), 2 * nbytes),
-                            ("gemv", lambda: torch.mv(w, v, out=out), nbytes)):
+                            ("gemv", lambda: torch.mv(w, v, out=out), nbytes),
+                            ("linear_b1", lambda: F.linear(row, w), nbytes)):
         med = statistics.median(timed(fn, repeats, warmup=2))
         res[f"{name}_gbs"] = moved / med / 1e9
     return res
