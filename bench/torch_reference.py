@@ -589,6 +589,8 @@ def cmd_train(args) -> dict:
         res["sgemm_gflops"] = res["sgemm"]["gflops"]
         res["model_gflops"] = 6 * n_params * res["tokens_per_s"] / 1e9
         res["mfu"] = res["model_gflops"] / res["sgemm_gflops"]
+        # Against the fastest sgemm call: robust to neighbours; far below mfu = a contended run.
+        res["mfu_vs_best_sgemm"] = res["model_gflops"] / res["sgemm"]["gflops_best"]
         if args.mode == "lora":
             # Frozen weights get no weight gradient: about 4 N FLOPs per token instead of 6 N.
             res["mfu_4n"] = res["mfu"] * 4 / 6
