@@ -30,6 +30,13 @@ public final class Djl {
         }
     }
 
+    /** Sets PyTorch's intra-op thread count for this process (a setting: see the notes on contention). */
+    public static void setThreads(int threads) {
+        init();
+        ai.djl.engine.Engine.getEngine("PyTorch"); // the native library must be loaded first
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+    }
+
     /** A new root manager on the default device, with offline mode guaranteed. */
     public static NDManager newManager() {
         init();

@@ -20,7 +20,7 @@ public final class Args {
     }
 
     private record Option(String name, List<String> aliases, String valueName, String defaultValue, String help,
-                          boolean repeatable) {
+                          boolean repeatable, boolean ignored) {
         boolean flag() {
             return valueName == null;
         }
@@ -31,6 +31,7 @@ public final class Args {
     private final Map<String, Option> options = new LinkedHashMap<>();
     private final Map<String, Option> byName = new LinkedHashMap<>();
     private final Map<String, List<String>> values = new LinkedHashMap<>();
+    private final List<String> positionals = new ArrayList<>();
 
     public Args(String command, String summary) {
         this.command = command;
@@ -39,12 +40,12 @@ public final class Args {
 
     /** An option taking a value; {@code defaultValue} may be null (then it is optional and absent). */
     public Args option(String name, String valueName, String defaultValue, String help, String... aliases) {
-        return add(new Option(name, List.of(aliases), valueName, defaultValue, help, false));
+        return add(new Option(name, List.of(aliases), valueName, defaultValue, help, false, false));
     }
 
     /** An option that may be given several times ({@code --set a=1 --set b=2}). */
     public Args repeatable(String name, String valueName, String help) {
-        return add(new Option(name, List.of(), valueName, null, help, true));
+        return add(new Option(name, List.of(), valueName, null, help, true, false));
     }
 
     /**
@@ -52,7 +53,27 @@ public final class Args {
      * write it works too.
      */
     public Args flag(String name, String help, String... aliases) {
-        return add(new Option(name, List.of(aliases), null, "false", help, false));
+        return add(new Option(name, List.of(aliases), null, "false", help, false, false));
+    }
+
+    /**
+     * An option of the seed's that means nothing here (DeepSpeed, caches, …): accepted with or without
+     * a value, so the seed's scripts run unchanged, and listed by {@link #ignoredGiven()}.
+     */
+    public Args ignored(String name) {
+        return add(new Option(name, List.of(), "IGNORED", null, "accepted for compatibility; has no effect",
+                true, true));
+    }
+
+    /** A positional argument, in declaration order before any option. */
+    public Args positional(String name, String help) {
+        positionals.add(name);
+        return add(new Option(name, List.of(), name.toUpperCase(java.util.Locale.ROOT), null, help, false, false));
+    }
+
+    /** The ignored options the command line gave. */
+    public List<String> ignoredGiven() {
+        return values.keySet().stream().filter(k -> options.get(k).ignored()).toList();
     }
 
     private Args add(Option o) {
@@ -63,9 +84,14 @@ public final class Args {
     }
 
     public Args parse(String[] argv) {
+        int positional = 0;
         for (int i = 0; i < argv.length; i++) {
             String a = argv[i];
             if (!a.startsWith("--")) {
+                if (positional < positionals.size() && i == positional) {
+                    values.put(positionals.get(positional++), new ArrayList<>(List.of(a)));
+                    continue;
+                }
                 throw new UsageException("unexpected argument '" + a + "'");
             }
             String key = a.substring(2);
@@ -80,7 +106,10 @@ public final class Args {
                 throw new UsageException("unknown option --" + key);
             }
             String value;
-            if (o.flag()) {
+            if (o.ignored()) {
+                value = inline != null ? inline
+                        : i + 1 < argv.length && !argv[i + 1].startsWith("--") ? argv[++i] : "";
+            } else if (o.flag()) {
                 if (inline != null) {
                     value = inline;
                 } else if (i + 1 < argv.length && (argv[i + 1].equals("true") || argv[i + 1].equals("false"))) {
@@ -182,12 +211,24 @@ public final class Args {
 
     public String usage() {
         StringBuilder sb = new StringBuilder();
-        sb.append("usage: mmgpt ").append(command).append(" [options]\n  ").append(summary).append("\n\noptions:\n");
+        sb.append("usage: mmgpt ").append(command);
+        positionals.forEach(p -> sb.append(' ').append(options.get(p).valueName()));
+        sb.append(" [options]\n  ").append(summary).append("\n\n");
+        positionals.forEach(p -> sb.append(String.format("  %-40s %s%n", options.get(p).valueName(), options.get(p).help())));
+        sb.append("options:\n");
         for (Option o : options.values()) {
+            if (o.ignored() || positionals.contains(o.name())) {
+                continue;
+            }
             String names = "--" + o.name() + (o.aliases().isEmpty() ? "" : " (--" + String.join(", --", o.aliases()) + ")");
             String left = names + (o.flag() ? "" : " " + o.valueName());
             String def = o.defaultValue() != null && !o.flag() ? " [default: " + o.defaultValue() + "]" : "";
             sb.append(String.format("  %-40s %s%s%n", left, o.help(), def));
+        }
+        List<String> ignored = options.values().stream().filter(Option::ignored).map(o -> "--" + o.name()).toList();
+        if (!ignored.isEmpty()) {
+            sb.append("\naccepted and ignored (the seed's distributed/caching options): ")
+                    .append(String.join(" ", ignored)).append('\n');
         }
         return sb.toString();
     }

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mmgpt.engine.chat.ChatMessage;
 import org.mmgpt.engine.chat.ChatTemplate;
-import org.mmgpt.engine.generate.DecodeBatch;
+import org.mmgpt.engine.generate.Generator;
 import org.mmgpt.engine.generate.LanguageModel;
 import org.mmgpt.engine.generate.SamplingParams;
 import org.mmgpt.engine.generate.Sequence;
@@ -68,12 +68,7 @@ final class GenerateCommand implements Command {
                     }
                 }
             });
-            try (DecodeBatch batch = new DecodeBatch(lm.model())) {
-                batch.admit(List.of(seq));
-                while (!batch.isEmpty()) {
-                    batch.step();
-                }
-            }
+            Generator.run(lm.model(), List.of(seq));
             if (json) {
                 ObjectMapper mapper = new ObjectMapper();
                 ObjectNode o = mapper.createObjectNode();

@@ -10,7 +10,11 @@ public final class Main {
     private static final List<Command> COMMANDS = List.of(
             new LogitsCommand(),
             new GenerateCommand(),
-            new InitModelCommand());
+            new ChatCommand(),
+            new TemplateCommand(),
+            new InitModelCommand(),
+            new BenchGenerateCommand(),
+            new MergeCommand());
 
     private Main() {}
 

@@ -15,12 +15,17 @@ public final class Generator {
         for (long[] p : prompts) {
             sequences.add(new Sequence(p, params, listener));
         }
+        run(model, sequences);
+        return sequences;
+    }
+
+    /** Runs {@code sequences} together until every one has finished. */
+    public static void run(CausalLM model, List<Sequence> sequences) {
         try (DecodeBatch batch = new DecodeBatch(model)) {
             batch.admit(sequences);
             while (!batch.isEmpty()) {
                 batch.step();
             }
         }
-        return sequences;
     }
 }

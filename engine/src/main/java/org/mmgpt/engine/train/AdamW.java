@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.mmgpt.engine.model.SafeTensors;
 import org.mmgpt.engine.model.SafeTensorsWriter;
 
@@ -20,18 +21,20 @@ public final class AdamW implements AutoCloseable {
     private final float beta2;
     private final float eps;
     private final float weightDecay;
+    private final Set<String> noDecay; // biases and norm weights, as transformers groups them
     private final NDManager manager;
     private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
     private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
     private long step;
 
     public AdamW(Map<String, NDArray> params, float beta1, float beta2, float eps, float weightDecay,
-                 NDManager parent) {
+                 Set<String> noDecay, NDManager parent) {
         this.params = params;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
+        this.noDecay = Set.copyOf(noDecay);
         this.manager = parent.newSubManager();
         params.forEach((name, p) -> {
             expAvg.put(name, manager.zeros(p.getShape()));
@@ -55,7 +58,7 @@ public final class AdamW implements AutoCloseable {
             try (NDManager tmp = manager.newSubManager()) {
                 NDArray g = p.getGradient();
                 g.attach(tmp);
-                if (weightDecay != 0) {
+                if (weightDecay != 0 && !noDecay.contains(e.getKey())) {
                     p.muli(1 - lr * weightDecay);
                 }
                 NDArray gScaled = g.mul(1 - beta1);

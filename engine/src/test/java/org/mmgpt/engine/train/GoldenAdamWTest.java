@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.mmgpt.engine.Goldens;
 import org.mmgpt.engine.lora.PeftAdapter;
@@ -25,7 +26,7 @@ class GoldenAdamWTest {
             params.values().forEach(Autograd::requireGrad);
             var betas = spec.get("betas");
             try (AdamW adam = new AdamW(params, (float) betas.get(0).asDouble(), (float) betas.get(1).asDouble(),
-                    (float) spec.get("eps").asDouble(), (float) spec.get("weight_decay").asDouble(), model.manager())) {
+                    (float) spec.get("eps").asDouble(), (float) spec.get("weight_decay").asDouble(), Set.of(), model.manager())) {
                 JsonNode expected = spec.get("losses_before_each_step_then_after_last");
                 for (int step = 0; step <= spec.get("steps").asInt(); step++) {
                     try (NDManager m = model.manager().newSubManager()) {

@@ -1,0 +1,112 @@
+package org.mmgpt.engine.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.mmgpt.engine.ProjectFiles;
+import org.mmgpt.engine.model.CausalLM;
+import org.mmgpt.engine.model.ModelConfig;
+import org.mmgpt.engine.model.ModelPresets;
+import org.mmgpt.engine.model.RandomInit;
+
+/** What the benchmark commands share: the model under test, the Python reference, the table. */
+final class Bench {
+    private Bench() {}
+
+    /** The 32M-parameter Qwen2-style shape of the notes: h512, 8 layers, 8/4 heads, 1408, vocab 8000. */
+    static ModelConfig config(String preset, int vocab) {
+        return ModelPresets.config(ModelPresets.get(preset), "qwen2", vocab, ModelConfig.Rope.plain(1_000_000),
+                "float32", null, List.of(), null);
+    }
+
+    static CausalLM randomModel(ModelConfig c, long seed) {
+        return CausalLM.build(c, new RandomInit(seed, 0.02), NDManager.newBaseManager());
+    }
+
+    /** Read bandwidth in GB/s: the median of summing a 512 MiB float array (bytes read / time). */
+    static double readBandwidth(NDManager m) {
+        long n = 512L * 1024 * 1024 / 4;
+        try (NDArray x = m.ones(new Shape(n))) {
+            x.sum().getFloat(); // warm
+            double[] gbs = new double[7];
+            for (int i = 0; i < gbs.length; i++) {
+                long t0 = System.nanoTime();
+                try (NDArray s = x.sum()) {
+                    s.getFloat();
+                }
+                gbs[i] = n * 4.0 / (System.nanoTime() - t0);
+            }
+            Arrays.sort(gbs);
+            return gbs[gbs.length / 2];
+        }
+    }
+
+    static double median(List<Double> xs) {
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a[a.length / 2];
+    }
+
+    /** Writes config.json for the Python side, so both run the very same shape. */
+    static Path configFile(ModelConfig c) throws IOException {
+        Path dir = Files.createTempDirectory("mmgpt-bench");
+        c.write(dir.resolve("config.json"));
+        dir.toFile().deleteOnExit();
+        dir.resolve("config.json").toFile().deleteOnExit();
+        return dir.resolve("config.json");
+    }
+
+    /**
+     * Runs {@code bench/torch_reference.py} with Debian's Python and returns its JSON, or null (with the
+     * reason printed) when the reference is not set up.
+     */
+    static JsonNode python(String python, List<String> args) {
+        Path script = ProjectFiles.home().resolve("bench/torch_reference.py");
+        List<String> cmd = new ArrayList<>(List.of(python, script.toString()));
+        cmd.addAll(args);
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                System.err.println("the PyTorch reference failed (exit " + p.exitValue() + "); set it up with "
+                        + "'sudo bash bench/setup-python-reference.sh'");
+                return null;
+            }
+            return new ObjectMapper().readTree(out);
+        } catch (IOException e) {
+            System.err.println("the PyTorch reference could not run (" + e.getMessage() + "); set it up with "
+                    + "'sudo bash bench/setup-python-reference.sh'");
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** One row of a results table. */
+    static String row(String what, String java, String reference, String ratio) {
+        return String.format("| %-44s | %14s | %14s | %8s |%n", what, java, reference, ratio);
+    }
+
+    static String header() {
+        return row("metric", "Java (DJL)", "PyTorch eager", "ratio")
+                + "|" + "-".repeat(46) + "|" + "-".repeat(16) + "|" + "-".repeat(16) + "|" + "-".repeat(10) + "|\n";
+    }
+
+    static String num(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format("%.1f", v);
+    }
+
+    static String ratio(double a, double b) {
+        return Double.isNaN(a) || Double.isNaN(b) || b == 0 ? "n/a" : String.format("%.2fx", a / b);
+    }
+}

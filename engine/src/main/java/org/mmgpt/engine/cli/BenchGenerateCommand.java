@@ -1,0 +1,106 @@
+package org.mmgpt.engine.cli;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.mmgpt.engine.Djl;
+import org.mmgpt.engine.generate.DecodeBatch;
+import org.mmgpt.engine.generate.SamplingParams;
+import org.mmgpt.engine.generate.Sequence;
+import org.mmgpt.engine.model.CausalLM;
+import org.mmgpt.engine.model.ModelConfig;
+
+/**
+ * {@code mmgpt bench-generate}: decoding tokens/s with the KV cache at batch 1 and 8, beside the
+ * PyTorch eager reference run in the same command, with the memory-bandwidth bound of batch 1.
+ */
+final class BenchGenerateCommand implements Command {
+    @Override
+    public String name() {
+        return "bench-generate";
+    }
+
+    @Override
+    public Args options() {
+        return new Args(name(), "benchmark KV-cache decoding against the PyTorch eager reference")
+                .option("preset", "NAME", "small", "model shape (small = the 32M shape of the notes)")
+                .option("vocab-size", "N", "8000", "vocabulary size")
+                .option("batches", "1,8", "1,8", "batch sizes")
+                .option("prompt-len", "N", "32", "prompt tokens per row")
+                .option("new-tokens", "N", "64", "decode steps timed")
+                .option("threads", "N", String.valueOf(Runtime.getRuntime().availableProcessors()), "compute threads, both sides")
+                .option("python", "PATH", "/usr/bin/python3", "Debian's Python with python3-torch + OpenBLAS")
+                .flag("no-reference", "skip the PyTorch reference");
+    }
+
+    @Override
+    public void run(Args a) throws Exception {
+        int threads = a.getInt("threads");
+        Djl.setThreads(threads);
+        ModelConfig config = Bench.config(a.get("preset"), a.getInt("vocab-size"));
+        int promptLen = a.getInt("prompt-len");
+        int newTokens = a.getInt("new-tokens");
+        long[] batches = a.getIds("batches");
+        StringBuilder table = new StringBuilder(Bench.header());
+        try (CausalLM model = Bench.randomModel(config, 1234); NDManager m = NDManager.newBaseManager()) {
+            long params = model.parameterCount();
+            long weightBytesPerToken = 4 * (params - (long) config.vocabSize() * config.hiddenSize());
+            double bandwidth = Bench.readBandwidth(m);
+            double bound = bandwidth * 1e9 / weightBytesPerToken;
+            System.err.printf("model: %s %.1fM parameters; %d threads; bandwidth %.1f GB/s -> batch-1 bound %.0f tok/s%n",
+                    config.architecture(), params / 1e6, threads, bandwidth, bound);
+            double b1 = Double.NaN;
+            for (long b : batches) {
+                double java = decode(model, (int) b, promptLen, newTokens);
+                double ref = Double.NaN;
+                JsonNode r = a.getBool("no-reference") ? null : Bench.python(a.get("python"), List.of("generate",
+                        "--config", Bench.configFile(config).toString(), "--batch", String.valueOf(b),
+                        "--prompt-len", String.valueOf(promptLen), "--new-tokens", String.valueOf(newTokens),
+                        "--threads", String.valueOf(threads)));
+                if (r != null) {
+                    ref = r.path("tokens_per_s").asDouble(Double.NaN);
+                }
+                table.append(Bench.row("decode tokens/s, batch " + b, Bench.num(java), Bench.num(ref), Bench.ratio(java, ref)));
+                if (b == 1) {
+                    b1 = java;
+                    table.append(Bench.row("  fraction of bandwidth bound (" + Bench.num(bound) + " tok/s)",
+                            String.format("%.0f%%", 100 * java / bound),
+                            r == null ? "n/a" : String.format("%.0f%%", 100 * ref / bound), ""));
+                } else if (!Double.isNaN(b1)) {
+                    table.append(Bench.row("  batch " + b + " / batch 1", String.format("%.2fx", java / b1), "", ""));
+                }
+            }
+            table.append(Bench.row("read bandwidth GB/s (sum of 512 MiB)", Bench.num(bandwidth), "", ""));
+            table.append(Bench.row("weight bytes read per token (batch 1), MB", Bench.num(weightBytesPerToken / 1e6), "", ""));
+        }
+        System.out.print(table);
+    }
+
+    /** Decode tokens/s: B random prompts prefilled, then {@code steps} greedy steps timed (after a warm-up). */
+    static double decode(CausalLM model, int b, int promptLen, int steps) {
+        run(model, b, promptLen, Math.min(8, steps)); // warm-up
+        return run(model, b, promptLen, steps);
+    }
+
+    private static double run(CausalLM model, int b, int promptLen, int steps) {
+        SplittableRandom rng = new SplittableRandom(7);
+        List<Sequence> seqs = new ArrayList<>();
+        for (int i = 0; i < b; i++) {
+            long[] prompt = new long[promptLen];
+            for (int j = 0; j < promptLen; j++) {
+                prompt[j] = rng.nextInt(model.config().vocabSize());
+            }
+            seqs.add(new Sequence(prompt, SamplingParams.greedy(steps + 1).build(), null));
+        }
+        try (DecodeBatch batch = new DecodeBatch(model)) {
+            batch.admit(seqs); // prefill and the first token: not timed
+            long t0 = System.nanoTime();
+            for (int i = 0; i < steps; i++) {
+                batch.step();
+            }
+            return (double) b * steps / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+}

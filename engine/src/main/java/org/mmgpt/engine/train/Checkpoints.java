@@ -1,0 +1,129 @@
+package org.mmgpt.engine.train;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Checkpoint directories ({@code output_dir/checkpoint-<step>}) written so that a crash never leaves
+ * a half-written one where a resume would look: everything goes into a hidden staging directory that
+ * is renamed into place only when complete.
+ */
+public final class Checkpoints {
+    private static final Pattern NAME = Pattern.compile("checkpoint-(\\d+)");
+    /** Written last into the result: a reader that sees them sees a complete model or adapter. */
+    private static final List<String> MARKERS = List.of("model.safetensors.index.json", "config.json", "adapter_config.json");
+
+    /** Fills a staging directory. */
+    public interface Writer {
+        void write(Path staging) throws IOException;
+    }
+
+    private Checkpoints() {}
+
+    /** Writes checkpoint {@code step} through a staging directory and returns its final path. */
+    public static Path save(Path outputDir, long step, Writer writer) throws IOException {
+        Path target = outputDir.resolve("checkpoint-" + step);
+        Path staging = outputDir.resolve(".checkpoint-" + step + "." + UUID.randomUUID() + ".tmp");
+        Files.createDirectories(staging);
+        try {
+            writer.write(staging);
+            if (Files.exists(target)) {
+                deleteTree(target); // the same step written again (a retried run): replace it whole
+            }
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            return target;
+        } finally {
+            if (Files.exists(staging)) {
+                deleteTree(staging);
+            }
+        }
+    }
+
+    /** Complete checkpoints in {@code outputDir}, oldest first. */
+    public static List<Path> list(Path outputDir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(outputDir)) {
+            return out;
+        }
+        try (Stream<Path> s = Files.list(outputDir)) {
+            s.filter(p -> NAME.matcher(p.getFileName().toString()).matches())
+                    .filter(p -> Files.isRegularFile(p.resolve("trainer_state.json")))
+                    .forEach(out::add);
+        }
+        out.sort(Comparator.comparingLong(Checkpoints::step));
+        return out;
+    }
+
+    public static long step(Path checkpoint) {
+        Matcher m = NAME.matcher(checkpoint.getFileName().toString());
+        if (!m.matches()) {
+            throw new IllegalArgumentException(checkpoint + " is not a checkpoint-<step> directory");
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    /** The newest complete checkpoint, or null. */
+    public static Path latest(Path outputDir) throws IOException {
+        List<Path> all = list(outputDir);
+        return all.isEmpty() ? null : all.get(all.size() - 1);
+    }
+
+    /** Deletes the oldest checkpoints beyond {@code limit} (a limit below 1 keeps all). */
+    public static void prune(Path outputDir, int limit) throws IOException {
+        if (limit < 1) {
+            return;
+        }
+        List<Path> all = list(outputDir);
+        for (int i = 0; i < all.size() - limit; i++) {
+            deleteTree(all.get(i));
+        }
+    }
+
+    /**
+     * Writes files through a staging directory and moves them into {@code dir}, the marker files
+     * (config.json, adapter_config.json, the shard index) last, each move atomic.
+     */
+    public static void publishInto(Path dir, Writer writer) throws IOException {
+        Path staging = dir.resolve(".result." + UUID.randomUUID() + ".tmp");
+        Files.createDirectories(staging);
+        try {
+            writer.write(staging);
+            List<Path> files;
+            try (Stream<Path> s = Files.list(staging)) {
+                files = new ArrayList<>(s.toList());
+            }
+            files.sort(Comparator.comparingInt(p -> MARKERS.indexOf(p.getFileName().toString())));
+            for (Path f : files) {
+                Files.move(f, dir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
+            }
+        } finally {
+            deleteTree(staging);
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}
