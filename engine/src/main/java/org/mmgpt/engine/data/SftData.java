@@ -32,6 +32,19 @@ import org.mmgpt.engine.tokenizer.Tokenizer;
  * Labels are -100 on sources (unless {@code trainOnInputs}) and the ids on targets. An example left with
  * no label token is dropped and counted. Text the template writes after the last reply belongs to no
  * turn and is left out, as in the seed.
+ *
+ * <p>Sources and targets are tokenized separately, as the seed does, so that labels fall exactly on
+ * the replies. With the Qwen tokenizer and its template (or a ChatML-style named one) the pieces' ids
+ * are the whole text's ids, except where a reply starts with whitespace (see SegmentTokenizationTest);
+ * templates whose cue ends in ordinary text (vicuna's "ASSISTANT:") or whose stop string is not a special
+ * token of the tokenizer can differ at a boundary, as they do in the seed.
+ *
+ * <p>Differences from the seed: a bad record (see {@link Conversations}) is reported instead of being
+ * merged or skipped silently (the seed joins consecutive user turns with "\n", drops a reply that comes
+ * first or a last question without a reply, and skips a conversation with no reply); the closing text
+ * of a reply comes from the template rather than an EOS appended to it, so Qwen's template trains on
+ * {@code <|im_end|>\n} where the seed trains on {@code <|im_end|>} and drops the newline; and the
+ * budget split is computed in exact integer arithmetic where the seed uses floating point.
  */
 public final class SftData {
     public static final long IGNORE_INDEX = -100;
