@@ -14,9 +14,9 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -25,9 +25,9 @@ import java.util.stream.Stream;
 
 /**
  * Finding and reading data files: the files under a directory, recursively, in sorted path order (so
- * every run sees the same order); hidden files and folders are left out, as Python's glob does. A
- * record is a non-blank line of a text or JSON-lines file, or an element of a JSON-array file; every
- * record carries its file and 1-based line number for error messages.
+ * every run sees the same order), following symbolic links; hidden files and folders are left out, as
+ * Python's glob does. A record is a non-blank line of a text or JSON-lines file, or an element of a
+ * JSON-array file; every record carries its file and 1-based line number for error messages.
  */
 final class DataFiles {
     static final Set<String> TEXT_AND_JSON = Set.of("txt", "jsonl", "json");
@@ -71,7 +71,7 @@ final class DataFiles {
             throw new DataException("no such data directory: " + source);
         }
         List<Path> files;
-        try (Stream<Path> walk = Files.walk(source)) {
+        try (Stream<Path> walk = Files.walk(source, FileVisitOption.FOLLOW_LINKS)) {
             files = walk.filter(p -> !hidden(source, p))
                     .filter(Files::isRegularFile)
                     .filter(p -> extensions.contains(extension(p)))
@@ -148,6 +148,9 @@ final class DataFiles {
         String text;
         try {
             text = strictUtf8(bytes, 0, bytes.length);
+            if (text.startsWith("\uFEFF")) {
+                text = text.substring(1); // a byte order mark
+            }
         } catch (CharacterCodingException e) {
             errors.countLine();
             errors.add(file, lineOfFirstBadByte(bytes), "not valid UTF-8");

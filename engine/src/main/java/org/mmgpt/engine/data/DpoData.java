@@ -22,16 +22,19 @@ import org.mmgpt.engine.tokenizer.Tokenizer;
  *       an object with a {@code value} or {@code content} string.
  * </ul>
  * The prompt is the conversation rendered up to where the assistant's reply begins
- * ({@code render(messages, true)}), starting with BOS where the tokenizer adds one; each reply is the
- * assistant piece that the template renders for it, closing tokens included (what TRL gets by
- * appending EOS to the reply).
+ * ({@code render(messages, true)}), starting with BOS where the tokenizer adds one (as SFT's prompts
+ * do); each reply is the assistant piece that the template renders for it, closing tokens included.
+ * TRL instead appends the EOS token to the raw reply: for Qwen's template that is {@code <|im_end|>}
+ * where this has {@code <|im_end|>\n}, the text SFT trained the model to end a reply with.
  *
- * <p>Lengths, as the seed (through TRL's {@code max_prompt_length} truncation, {@code keep_end}) cuts
- * them: a prompt longer than {@code maxSourceLength} tokens keeps its last tokens, the part nearest
- * the reply; a reply longer than {@code maxTargetLength} keeps its first tokens (and so loses its
- * closing tokens, as in TRL). The seed also drops pairs whose prompt and reply together have more
- * <em>characters</em> than {@code maxSourceLength + maxTargetLength} tokens; that filter compares
- * characters with tokens and is not reproduced: such pairs are truncated and kept.
+ * <p>Lengths: a prompt longer than {@code maxSourceLength} tokens keeps its last tokens, the part
+ * nearest the reply; a reply longer than {@code maxTargetLength} keeps its first tokens (and so loses
+ * its closing tokens, as in TRL). That is what the seed did while it passed
+ * {@code max_prompt_length=max_source_length} to TRL (which cuts prompts from the left); since TRL 0.29
+ * the seed passes only {@code max_length = max_source_length + max_target_length}, and the per-part
+ * limits here keep both meanings of its two options. The seed also drops pairs whose prompt and reply
+ * together have more <em>characters</em> than {@code maxSourceLength + maxTargetLength}; that filter
+ * compares characters with tokens and is not reproduced: such pairs are truncated and kept.
  */
 public final class DpoData {
     private DpoData() {}

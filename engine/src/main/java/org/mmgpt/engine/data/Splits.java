@@ -22,6 +22,10 @@ public final class Splits {
      * {@code train_test_split} rounds the test size), chosen by a shuffle seeded with {@code seed},
      * into validation, and the rest into train. The same list and seed always give the same split.
      * 0% gives no validation; at least one example is always left for training.
+     *
+     * <p>The seed splits raw records before tokenizing, and not alike in its stages: SFT shuffles with
+     * seed 42 and uses {@code train_test_split}; PT and DPO take the first N% of the records, unshuffled.
+     * Here one rule serves all three, on the loaded examples (for PT: blocks).
      */
     public static <T> Split<T> split(List<T> all, int validationPercentage, long seed) {
         if (validationPercentage < 0 || validationPercentage >= 100) {
