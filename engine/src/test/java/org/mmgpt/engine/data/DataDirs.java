@@ -6,11 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Where the tests find data: the project's demo data, the shared reference data, test resources. */
-final class DataDirs {
+public final class DataDirs {
     private DataDirs() {}
 
     /** {@code <repo>/data/<name>}: the repo root is the first folder up that holds data/README.md and pom.xml. */
-    static Path demo(String name) {
+    public static Path demo(String name) {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
             if (Files.isRegularFile(p.resolve("data/README.md")) && Files.isRegularFile(p.resolve("pom.xml"))) {
                 return p.resolve("data").resolve(name);
@@ -23,7 +23,7 @@ final class DataDirs {
      * {@code shared/reference-data/<name>}, found by walking up from the working directory to the folder
      * that holds shared/reference-data. CI has it; elsewhere the test is skipped, saying why.
      */
-    static Path reference(String name) {
+    public static Path reference(String name) {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
             Path dir = p.resolve("shared/reference-data");
             if (Files.isDirectory(dir)) {
