@@ -14,6 +14,7 @@ public final class Main {
             new TemplateCommand(),
             new InitModelCommand(),
             new BenchGenerateCommand(),
+            new BenchTrainCommand(),
             new TrainCommand(),
             new MergeCommand());
 

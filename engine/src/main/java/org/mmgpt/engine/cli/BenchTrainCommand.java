@@ -1,0 +1,145 @@
+package org.mmgpt.engine.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.mmgpt.engine.Djl;
+import org.mmgpt.engine.lora.LoraConfig;
+import org.mmgpt.engine.lora.PeftAdapter;
+import org.mmgpt.engine.model.CausalLM;
+import org.mmgpt.engine.model.ModelConfig;
+import org.mmgpt.engine.train.AdamW;
+import org.mmgpt.engine.train.Autograd;
+import org.mmgpt.engine.train.Backprop;
+import org.mmgpt.engine.train.GradClip;
+import org.mmgpt.engine.train.TokenLogProbs;
+
+/**
+ * {@code mmgpt bench-train}: training tokens/s (forward + backward + clip + AdamW), full and LoRA,
+ * beside the PyTorch eager reference in the same command, with model-FLOPs utilisation against the
+ * sgemm speed measured in the same run.
+ */
+final class BenchTrainCommand implements Command {
+    @Override
+    public String name() {
+        return "bench-train";
+    }
+
+    @Override
+    public Args options() {
+        return new Args(name(), "benchmark training steps (full and LoRA) against the PyTorch eager reference")
+                .option("preset", "NAME", "small", "model shape (small = the 32M shape of the notes)")
+                .option("vocab-size", "N", "8000", "vocabulary size")
+                .option("batch", "B", "4", "rows per step")
+                .option("block", "T", "256", "tokens per row")
+                .option("steps", "N", "6", "timed steps (after 2 warm-up steps)")
+                .option("threads", "N", String.valueOf(Runtime.getRuntime().availableProcessors()), "compute threads, both sides")
+                .option("python", "PATH", "/usr/bin/python3", "Debian's Python with python3-torch + OpenBLAS")
+                .flag("no-reference", "skip the PyTorch reference");
+    }
+
+    @Override
+    public void run(Args a) throws Exception {
+        int threads = a.getInt("threads");
+        Djl.setThreads(threads);
+        ModelConfig config = Bench.config(a.get("preset"), a.getInt("vocab-size"));
+        int b = a.getInt("batch");
+        int t = a.getInt("block");
+        int steps = a.getInt("steps");
+        StringBuilder table = new StringBuilder(Bench.header());
+        double sgemm;
+        try (NDManager m = NDManager.newBaseManager()) {
+            sgemm = sgemmGflops(m, 1024);
+        }
+        JsonNode refSgemm = null;
+        for (String mode : List.of("full", "lora")) {
+            double java;
+            long params;
+            try (CausalLM model = Bench.randomModel(config, 1234)) {
+                params = model.parameterCount();
+                java = trainTokensPerSecond(model, mode, b, t, steps);
+            }
+            JsonNode r = a.getBool("no-reference") ? null : Bench.python(a.get("python"), List.of("train",
+                    "--config", Bench.configFile(config).toString(), "--mode", mode, "--batch", String.valueOf(b),
+                    "--block", String.valueOf(t), "--steps", String.valueOf(steps), "--threads", String.valueOf(threads),
+                    "--lora-rank", "8", "--lora-alpha", "16", "--target", "all"));
+            double ref = r == null ? Double.NaN : r.path("tokens_per_s").asDouble(Double.NaN);
+            if (r != null && refSgemm == null) {
+                refSgemm = r.path("sgemm_gflops");
+            }
+            table.append(Bench.row("train tokens/s, " + mode + " (B" + b + " x T" + t + ")", Bench.num(java),
+                    Bench.num(ref), Bench.ratio(java, ref)));
+            if (mode.equals("full")) {
+                double mfu = 6.0 * params * java / (sgemm * 1e9);
+                double refMfu = r == null ? Double.NaN : 6.0 * params * ref / (r.path("sgemm_gflops").asDouble() * 1e9);
+                table.append(Bench.row("  MFU (6 x " + String.format("%.1fM", params / 1e6) + " params x tok/s / sgemm)",
+                        String.format("%.0f%%", 100 * mfu), Double.isNaN(refMfu) ? "n/a" : String.format("%.0f%%", 100 * refMfu), ""));
+            }
+        }
+        table.append(Bench.row("sgemm 1024^2 GFLOP/s (same run)", Bench.num(sgemm),
+                refSgemm == null ? "n/a" : Bench.num(refSgemm.asDouble()), ""));
+        System.out.print(table);
+    }
+
+    /** The median of timed n×n float32 matmuls, in GFLOP/s. */
+    static double sgemmGflops(NDManager m, int n) {
+        NDArray x = m.randomNormal(new Shape(n, n));
+        NDArray y = m.randomNormal(new Shape(n, n));
+        List<Double> g = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            long t0 = System.nanoTime();
+            try (NDArray z = x.matMul(y)) {
+                z.getFloat(0, 0);
+            }
+            if (i >= 5) {
+                g.add(2.0 * n * n * n / (System.nanoTime() - t0));
+            }
+        }
+        return Bench.median(g);
+    }
+
+    /** Median tokens/s of training steps on random tokens, after two warm-up steps. */
+    static double trainTokensPerSecond(CausalLM model, String mode, int b, int t, int steps) {
+        Map<String, NDArray> params;
+        if (mode.equals("lora")) {
+            PeftAdapter.create(model, new LoraConfig(8, 16, 0, LoraConfig.ALL_LINEAR, null, false, null), 1);
+            params = PeftAdapter.tensors(model);
+        } else {
+            params = model.weights();
+        }
+        params.values().forEach(Autograd::requireGrad);
+        SplittableRandom rng = new SplittableRandom(3);
+        List<Double> rates = new ArrayList<>();
+        try (AdamW adam = new AdamW(params, 0.9f, 0.999f, 1e-8f, 0f, Set.of(), model.manager())) {
+            for (int s = 0; s < steps + 2; s++) {
+                long[][] ids = new long[b][t];
+                long[] flat = new long[b * t];
+                for (int i = 0; i < b; i++) {
+                    for (int j = 0; j < t; j++) {
+                        ids[i][j] = rng.nextInt(model.config().vocabSize());
+                        flat[i * t + j] = ids[i][j];
+                    }
+                }
+                long t0 = System.nanoTime();
+                try (NDManager m = model.manager().newSubManager()) {
+                    NDArray x = m.create(flat).reshape(b, t);
+                    Backprop.run(model, x, null, logits -> TokenLogProbs.meanCrossEntropy(logits, ids), false,
+                            mode.equals("full"), s);
+                    GradClip.clip(params.values(), 1.0, model.manager());
+                    adam.step(1e-4f);
+                    params.values().forEach(Autograd::zeroGrad);
+                }
+                if (s >= 2) {
+                    rates.add(b * t / ((System.nanoTime() - t0) / 1e9));
+                }
+            }
+        }
+        return Bench.median(rates);
+    }
+}
