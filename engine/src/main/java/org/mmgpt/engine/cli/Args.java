@@ -127,8 +127,8 @@ public final class Args {
             } else {
                 throw new UsageException("--" + o.name() + " needs a value (" + o.valueName() + ")");
             }
-            if (!o.repeatable() && values.containsKey(o.name())) {
-                throw new UsageException("--" + o.name() + " given twice");
+            if (!o.repeatable()) {
+                values.remove(o.name()); // the last one wins, so a script's defaults can be overridden
             }
             values.computeIfAbsent(o.name(), k -> new ArrayList<>()).add(value);
         }

@@ -25,11 +25,16 @@ public final class ModelWriter {
     /** Writes {@code model} into {@code dir} (created), weights stored as {@code model.config().dtype()}. */
     public static void write(CausalLM model, Path dir, GenerationConfig generation, long maxShardBytes)
             throws IOException {
+        write(model, model.config().dtype(), dir, generation, maxShardBytes);
+    }
+
+    /** Writes {@code model} into {@code dir} (created) with its weights stored as {@code dtype}. */
+    public static void write(CausalLM model, String dtype, Path dir, GenerationConfig generation, long maxShardBytes)
+            throws IOException {
         Files.createDirectories(dir);
-        model.config().write(dir.resolve("config.json"));
+        model.config().withDtype(dtype).write(dir.resolve("config.json"));
         generation.write(dir);
-        SafeTensorsWriter.writeModel(dir, model.weights(), SafeTensorsWriter.dtypeOf(model.config().dtype()),
-                maxShardBytes);
+        SafeTensorsWriter.writeModel(dir, model.weights(), SafeTensorsWriter.dtypeOf(dtype), maxShardBytes);
     }
 
     /** Copies whichever tokenizer files {@code from} has into {@code to}; returns how many. */
