@@ -129,7 +129,7 @@ final class BenchTrainCommand implements Command {
                 long t0 = System.nanoTime();
                 try (NDManager m = model.manager().newSubManager()) {
                     NDArray x = m.create(flat).reshape(b, t);
-                    Backprop.run(model, x, null, logits -> TokenLogProbs.meanCrossEntropy(logits, ids), false,
+                    Backprop.run(model, x, null, hidden -> TokenLogProbs.meanCrossEntropy(model, hidden, ids), false,
                             mode.equals("full"), s);
                     GradClip.clip(params.values(), 1.0, model.manager());
                     adam.step(1e-4f);

@@ -22,8 +22,8 @@ public final class Backprop {
     private Backprop() {}
 
     /**
-     * Computes {@code loss(logits(ids))}, back-propagates it into every leaf that requires a gradient,
-     * and returns the loss (a scalar array of the ids' manager).
+     * Computes {@code loss(hidden(ids))} from the final hidden states (B, T, H), back-propagates it
+     * into every leaf that requires a gradient, and returns the loss (a scalar of the ids' manager).
      *
      * @param seed dropout seed of this micro-batch
      */
@@ -32,7 +32,7 @@ public final class Backprop {
         if (!checkpointing) {
             Engine.getInstance().setRandomSeed((int) seed);
             NDArray value = Autograd.record(() ->
-                    loss.apply(model.logits(model.forward(ids, null, keyValid, null, true))));
+                    loss.apply(model.forward(ids, null, keyValid, null, true)));
             Autograd.backward(value);
             return value;
         }
@@ -47,7 +47,7 @@ public final class Backprop {
         }
         NDArray last = x;
         Autograd.requireGrad(last);
-        NDArray value = Autograd.record(() -> loss.apply(model.logits(model.finalNorm(last))));
+        NDArray value = Autograd.record(() -> loss.apply(model.finalNorm(last)));
         Autograd.backward(value);
         NDArray grad = last.getGradient(); // dL/dx of the last layer's output
         for (int i = layers - 1; i >= 0; i--) {

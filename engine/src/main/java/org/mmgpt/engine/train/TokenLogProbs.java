@@ -4,10 +4,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import org.mmgpt.engine.model.CausalLM;
 
 /**
- * Log-probabilities of the label tokens under the model, shifted by one as transformers does
- * (position t predicts label t+1); labels of -100 are ignored.
+ * Log-probabilities of the label tokens, shifted by one as transformers does (position t predicts
+ * label t+1); labels of -100 are ignored.
+ *
+ * <p>Only the positions that predict a label go through the output head: with a 150k-token
+ * vocabulary the head and its softmax cost more than the rest of a small model, and an SFT or DPO
+ * prompt (no labels) is often most of a row. The numbers are those of transformers, which computes
+ * every position and ignores the unlabelled ones.
  */
 public final class TokenLogProbs {
     public static final long IGNORE = -100;
@@ -15,39 +21,66 @@ public final class TokenLogProbs {
     private TokenLogProbs() {}
 
     /**
-     * log p(label[t+1] | ·) at each position: logits (B, T, V), labels (B, T) → (B, T−1), with 0
-     * where the label is ignored; {@code mask} receives the (B, T−1) 0/1 weights when not null.
+     * The labelled positions of a (B, T) batch, flattened: {@code rows[i]} = b·T + t is a position
+     * whose label t+1 is {@code tokens[i]}, in sequence {@code sequence[i]} = b.
      */
-    static NDArray[] picked(NDArray logits, long[][] labels) {
-        NDManager m = logits.getManager();
-        int b = labels.length;
-        int t = labels[0].length;
-        long[] target = new long[b * (t - 1)];
-        float[] weight = new float[b * (t - 1)];
-        for (int i = 0; i < b; i++) {
-            for (int j = 1; j < t; j++) {
-                long l = labels[i][j];
-                target[i * (t - 1) + j - 1] = l == IGNORE ? 0 : l;
-                weight[i * (t - 1) + j - 1] = l == IGNORE ? 0f : 1f;
+    record Targets(int batch, int length, long[] rows, long[] tokens, int[] sequence) {
+        static Targets of(long[][] labels) {
+            int b = labels.length;
+            int t = labels[0].length;
+            int n = 0;
+            for (long[] row : labels) {
+                for (int j = 1; j < t; j++) {
+                    n += row[j] == IGNORE ? 0 : 1;
+                }
             }
+            long[] rows = new long[n];
+            long[] tokens = new long[n];
+            int[] sequence = new int[n];
+            int k = 0;
+            for (int i = 0; i < b; i++) {
+                for (int j = 1; j < t; j++) {
+                    if (labels[i][j] != IGNORE) {
+                        rows[k] = (long) i * t + j - 1;
+                        tokens[k] = labels[i][j];
+                        sequence[k++] = i;
+                    }
+                }
+            }
+            if (n == 0) {
+                throw new IllegalArgumentException("the batch has no labelled token: nothing to learn from");
+            }
+            return new Targets(b, t, rows, tokens, sequence);
         }
-        NDArray logp = logits.get(new NDIndex(":, :-1, :")).logSoftmax(-1); // (B, T−1, V)
-        NDArray index = m.create(target, new Shape(b, t - 1, 1));
-        NDArray w = m.create(weight, new Shape(b, t - 1));
-        NDArray lp = logp.gather(index, 2).squeeze(2).mul(w); // (B, T−1)
-        return new NDArray[] {lp, w};
+    }
+
+    /** log p(token) at each labelled position: hidden (B, T, H) → (N). */
+    static NDArray picked(CausalLM model, NDArray hidden, Targets targets) {
+        NDManager m = hidden.getManager();
+        long h = hidden.getShape().get(2);
+        NDArray flat = hidden.reshape(targets.batch() * (long) targets.length(), h); // (B·T, H)
+        NDArray selected = flat.get(new NDIndex("{}", m.create(targets.rows()))); // (N, H)
+        NDArray logp = model.logits(selected).logSoftmax(-1); // (N, V)
+        NDArray index = m.create(targets.tokens(), new Shape(targets.tokens().length, 1));
+        return logp.gather(index, 1).squeeze(1); // (N)
     }
 
     /** Mean next-token cross-entropy over the labelled tokens of the batch (a scalar). */
-    public static NDArray meanCrossEntropy(NDArray logits, long[][] labels) {
-        NDArray[] p = picked(logits, labels);
-        NDArray count = p[1].sum();
-        return p[0].sum().neg().div(count);
+    public static NDArray meanCrossEntropy(CausalLM model, NDArray hidden, long[][] labels) {
+        return picked(model, hidden, Targets.of(labels)).mean().neg();
     }
 
     /** Summed log-probability of each row's labelled tokens: (B), as DPO needs. */
-    public static NDArray sequenceLogProbs(NDArray logits, long[][] labels) {
-        return picked(logits, labels)[0].sum(new int[] {1});
+    public static NDArray sequenceLogProbs(CausalLM model, NDArray hidden, long[][] labels) {
+        Targets targets = Targets.of(labels);
+        NDArray lp = picked(model, hidden, targets); // (N)
+        int n = targets.tokens().length;
+        float[] owner = new float[targets.batch() * n]; // (B, N): 1 where token i belongs to row b
+        for (int i = 0; i < n; i++) {
+            owner[targets.sequence()[i] * n + i] = 1f;
+        }
+        NDArray sum = hidden.getManager().create(owner, new Shape(targets.batch(), n));
+        return sum.matMul(lp.expandDims(1)).squeeze(1); // (B)
     }
 
     /** How many label tokens count (not -100) after the shift. */

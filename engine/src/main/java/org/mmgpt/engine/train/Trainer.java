@@ -405,7 +405,7 @@ public final class Trainer {
             NDArray ids = batch.idsArray(m);
             NDArray scale = m.create(1.0f / n);
             NDArray loss = Backprop.run(model, ids, batch.keyValid(),
-                    logits -> TokenLogProbs.meanCrossEntropy(logits, batch.labels()).mul(scale),
+                    hidden -> TokenLogProbs.meanCrossEntropy(model, hidden, batch.labels()).mul(scale),
                     args.gradientCheckpointing(), !args.usePeft(), seed);
             return new MicroResult(loss.getFloat() * n, batch.tokens(), Map.of());
         }
@@ -426,8 +426,8 @@ public final class Trainer {
             NDArray refRejected = m.create(Arrays.copyOfRange(ref, b, 2 * b));
             NDArray scale = m.create(1.0f / n);
             DpoLoss.Result[] out = new DpoLoss.Result[1];
-            NDArray loss = Backprop.run(model, ids, batch.keyValid(), logits -> {
-                NDArray lp = TokenLogProbs.sequenceLogProbs(logits, batch.labels()); // (2B)
+            NDArray loss = Backprop.run(model, ids, batch.keyValid(), hidden -> {
+                NDArray lp = TokenLogProbs.sequenceLogProbs(model, hidden, batch.labels()); // (2B)
                 out[0] = DpoLoss.compute(lp.get(new NDIndex("0:{}", b)), lp.get(new NDIndex("{}:", b)),
                         refChosen, refRejected, (float) args.beta(), (float) args.labelSmoothing());
                 return out[0].loss().mul(scale);
@@ -466,8 +466,8 @@ public final class Trainer {
             model.setAdaptersEnabled(false);
         }
         try {
-            NDArray logits = ref.logits(ref.forward(ids, null, batch.keyValid(), null, false));
-            return TokenLogProbs.sequenceLogProbs(logits, batch.labels()).toFloatArray();
+            NDArray hidden = ref.forward(ids, null, batch.keyValid(), null, false);
+            return TokenLogProbs.sequenceLogProbs(ref, hidden, batch.labels()).toFloatArray();
         } finally {
             if (reference == null) {
                 model.setAdaptersEnabled(true);
@@ -491,8 +491,8 @@ public final class Trainer {
                 try (NDManager m = model.manager().newSubManager()) {
                     NDArray ids = batch.idsArray(m);
                     float[] ref = referenceLogProbs(ids, batch);
-                    NDArray lp = TokenLogProbs.sequenceLogProbs(
-                            model.logits(model.forward(ids, null, batch.keyValid(), null, false)), batch.labels());
+                    NDArray lp = TokenLogProbs.sequenceLogProbs(model,
+                            model.forward(ids, null, batch.keyValid(), null, false), batch.labels());
                     DpoLoss.Result r = DpoLoss.compute(lp.get(new NDIndex("0:{}", b)), lp.get(new NDIndex("{}:", b)),
                             m.create(Arrays.copyOfRange(ref, 0, b)),
                             m.create(Arrays.copyOfRange(ref, b, 2 * b)), (float) args.beta(),
@@ -521,8 +521,8 @@ public final class Trainer {
                 continue;
             }
             try (NDManager m = model.manager().newSubManager()) {
-                NDArray logits = model.logits(model.forward(batch.idsArray(m), null, batch.keyValid(), null, false));
-                nll += TokenLogProbs.meanCrossEntropy(logits, batch.labels()).getFloat() * labelled;
+                NDArray hidden = model.forward(batch.idsArray(m), null, batch.keyValid(), null, false);
+                nll += TokenLogProbs.meanCrossEntropy(model, hidden, batch.labels()).getFloat() * labelled;
                 count += labelled;
             }
         }

@@ -22,8 +22,8 @@ class GoldenDpoTest {
         for (int i = 0; i < ids.length; i++) {
             labels[i] = i < prompt.length ? TokenLogProbs.IGNORE : ids[i];
         }
-        NDArray logits = model.logits(model.forward(m.create(ids).expandDims(0), null, null, null, false));
-        return TokenLogProbs.sequenceLogProbs(logits, new long[][] {labels}).getFloat(0);
+        NDArray hidden = model.forward(m.create(ids).expandDims(0), null, null, null, false);
+        return TokenLogProbs.sequenceLogProbs(model, hidden, new long[][] {labels}).getFloat(0);
     }
 
     @Test

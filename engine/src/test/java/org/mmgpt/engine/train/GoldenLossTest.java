@@ -16,9 +16,8 @@ class GoldenLossTest {
         try (CausalLM model = CausalLM.load(Goldens.tinyModel()); NDManager m = model.manager().newSubManager()) {
             long[] ids = Goldens.ids(g.get("prompts").get(0));
             long[] labels = Goldens.ids(g.get("sft_labels"));
-            float loss = TokenLogProbs.meanCrossEntropy(
-                    model.logits(model.forward(m.create(ids).expandDims(0), null, null, null, false)),
-                    new long[][] {labels}).getFloat();
+            float loss = TokenLogProbs.meanCrossEntropy(model,
+                    model.forward(m.create(ids).expandDims(0), null, null, null, false), new long[][] {labels}).getFloat();
             double expected = g.get("sft_loss").asDouble();
             assertEquals(expected, loss, expected * Goldens.LOSS_REL_TOL);
         }
