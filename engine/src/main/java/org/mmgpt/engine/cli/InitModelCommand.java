@@ -34,6 +34,7 @@ final class InitModelCommand implements Command {
                 .option("rope-theta", "THETA", "1000000", "rotary base")
                 .option("rope-scaling", "TYPE", "default", "default, linear or llama3")
                 .option("rope-factor", "F", "8", "scaling factor for linear/llama3")
+                .option("sliding-window", "N", "0", "attention window of every layer (0: none; Mistral-style)")
                 .option("vocab-size", "N", null, "override the vocabulary size (default: the tokenizer's, rounded up to 64)")
                 .option("seed", "N", "42", "random seed of the weights");
     }
@@ -79,7 +80,7 @@ final class InitModelCommand implements Command {
             vocab = a.getInt("vocab-size");
         }
         ModelConfig config = ModelPresets.config(ModelPresets.get(a.get("preset")), a.get("arch"), vocab, rope,
-                dtype, bos, eos, pad);
+                dtype, bos, eos, pad).withSlidingWindow(a.getInt("sliding-window"));
         Path staging = Files.createDirectories(out.toAbsolutePath().getParent()).resolve("." + out.getFileName() + ".tmp");
         try (CausalLM model = CausalLM.build(config, new RandomInit(a.getLong("seed"), 0.02),
                 ai.djl.ndarray.NDManager.newBaseManager())) {

@@ -286,6 +286,14 @@ public record ModelConfig(
         Files.writeString(configJson, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson()) + "\n");
     }
 
+    /** Same model with every layer attending to at most {@code window} past tokens (0: no window). */
+    public ModelConfig withSlidingWindow(int window) {
+        return new ModelConfig(architecture, modelType, vocabSize, hiddenSize, intermediateSize, numLayers,
+                numHeads, numKvHeads, headDim, rmsNormEps, rope, maxPositionEmbeddings, tieWordEmbeddings,
+                attentionBias, outputBias, mlpBias, qkNorm, java.util.Collections.nCopies(numLayers, window), dtype,
+                bosTokenId, eosTokenIds, padTokenId);
+    }
+
     /** Same model, other dtype on disk (the dtype a merge or a checkpoint writes). */
     public ModelConfig withDtype(String newDtype) {
         return new ModelConfig(architecture, modelType, vocabSize, hiddenSize, intermediateSize, numLayers,

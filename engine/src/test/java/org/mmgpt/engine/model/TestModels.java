@@ -3,7 +3,6 @@ package org.mmgpt.engine.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -31,14 +30,7 @@ public final class TestModels {
     public static ModelConfig config(String arch, ModelConfig.Rope rope, int window, int layers) {
         ModelConfig c = ModelPresets.config(new ModelPresets.Shape(64, layers, 4, 2, 96, 512, false), arch, 256, rope,
                 "float32", 1, List.of(2), null);
-        if (window <= 0) {
-            return c;
-        }
-        return new ModelConfig(c.architecture(), c.modelType(), c.vocabSize(), c.hiddenSize(), c.intermediateSize(),
-                c.numLayers(), c.numHeads(), c.numKvHeads(), c.headDim(), c.rmsNormEps(), c.rope(),
-                c.maxPositionEmbeddings(), c.tieWordEmbeddings(), c.attentionBias(), c.outputBias(), c.mlpBias(),
-                c.qkNorm(), Collections.nCopies(layers, window), c.dtype(), c.bosTokenId(), c.eosTokenIds(),
-                c.padTokenId());
+        return c.withSlidingWindow(Math.max(0, window));
     }
 
     public static CausalLM build(ModelConfig c, long seed) {
