@@ -3,16 +3,17 @@ package org.mmgpt.testsupport;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
 /**
- * One real single-node KRaft broker per test JVM, started on first use (2–5 s). It is never closed:
- * it dies with the JVM, and the test kit's own exit hook deletes its temporary directories (closing
- * it from another hook would race that deletion). Its address is also kept in a system property: Quarkus loads test classes again when
- * it restarts the application for another profile, and the restarted application must find the same
- * broker (and the same records) rather than a fresh one.
+ * One real single-node KRaft broker per test JVM, started on first use (2–5 s).
+ *
+ * <p>Its address is kept in a system property: Quarkus loads test classes again when it starts
+ * another application (other test resources or profile), and that application must find the same
+ * broker, with the same records, rather than a fresh one. It is never closed: it dies with the JVM,
+ * and the test kit's own exit hook deletes its directories (closing it from a second hook would race
+ * that deletion).
  */
 public final class EmbeddedKafka {
 
@@ -23,11 +24,19 @@ public final class EmbeddedKafka {
      * per test class. Held here because java.util.logging keeps a logger's level only while the logger
      * is referenced.
      */
-    private static final List<Logger> QUIET_LOGGERS = Stream.of("org.apache.kafka", "kafka", "state.change.logger",
-                    "io.smallrye.reactive.messaging.kafka.companion")
-            .map(Logger::getLogger)
-            .peek(logger -> logger.setLevel(Level.WARNING))
-            .toList();
+    private static final List<Logger> QUIET_LOGGERS = List.of(
+            quiet("org.apache.kafka", Level.WARNING),
+            quiet("kafka", Level.WARNING),
+            quiet("state.change.logger", Level.WARNING),
+            quiet("io.smallrye.reactive.messaging.kafka.companion", Level.WARNING),
+            // its one warning on a healthy start: "the metadata log appears to be empty" (it is new)
+            quiet("org.apache.kafka.controller.QuorumController", Level.SEVERE));
+
+    private static Logger quiet(String name, Level level) {
+        Logger logger = Logger.getLogger(name);
+        logger.setLevel(level);
+        return logger;
+    }
 
     private EmbeddedKafka() {
     }

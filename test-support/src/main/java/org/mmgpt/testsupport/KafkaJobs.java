@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -17,6 +18,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.mmgpt.protocol.jobs.JobCommand;
 import org.mmgpt.protocol.jobs.JobEvent;
 import org.mmgpt.protocol.jobs.JobRequest;
+import org.mmgpt.protocol.jobs.JobState;
 import org.mmgpt.protocol.jobs.JobStatus;
 import org.mmgpt.protocol.jobs.JobType;
 import org.mmgpt.protocol.json.Json;
@@ -62,6 +64,19 @@ public final class KafkaJobs implements AutoCloseable {
         send(Topics.JOB_STATUS, status.id(), status);
     }
 
+    /**
+     * What a worker does to a job it runs: the next event after {@code current} in the given state,
+     * with whatever {@code details} add (progress, metrics, artifacts, error), and the new snapshot.
+     *
+     * @return the new snapshot, the base for the next call
+     */
+    public JobStatus act(JobStatus current, JobState state, UnaryOperator<JobEvent> details) {
+        JobEvent event = details.apply(current.next(state, Instant.now(), "test-worker"));
+        JobStatus next = current.apply(event);
+        publish(event, next);
+        return next;
+    }
+
     public void cancel(String jobId, JobType type) {
         send(Topics.JOB_CONTROL, jobId, JobCommand.cancel(jobId, type, Instant.now()));
     }
@@ -86,6 +101,11 @@ public final class KafkaJobs implements AutoCloseable {
     /** Stage and merge requests published for the job. */
     public List<JobRequest> requests(String jobId) {
         return values(requests, jobId, JobRequest.class);
+    }
+
+    /** The topics the job's requests went to, one entry per request. */
+    public List<String> requestTopics(String jobId) {
+        return requests.getRecords().stream().filter(r -> jobId.equals(r.key())).map(ConsumerRecord::topic).toList();
     }
 
     public List<JobCommand> commands(String jobId) {

@@ -77,8 +77,4 @@ public final class Topics {
         }
         return overrides;
     }
-
-    public static boolean isKnown(String name) {
-        return ALL.stream().anyMatch(t -> t.name().equals(name));
-    }
 }

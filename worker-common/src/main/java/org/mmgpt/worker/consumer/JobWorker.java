@@ -23,6 +23,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -173,7 +174,7 @@ public final class JobWorker implements AutoCloseable {
             consuming = false;
             if (consumer != null) {
                 handOver(Set.copyOf(running.keySet()), true);
-                consumer.close(Duration.ofSeconds(10));
+                consumer.close(CloseOptions.timeout(Duration.ofSeconds(10)));
             }
         }
     }
@@ -264,7 +265,7 @@ public final class JobWorker implements AutoCloseable {
                 publishUntilTaken(() -> run.publish(JobState.FAILED, deadlineExceeded(run.request())), run);
                 LOG.log(Level.INFO, "job {0} ran past its deadline", run.jobId());
             } else {
-                LOG.log(Level.ERROR, "job " + run.jobId() + " failed", failure);
+                LOG.log(Level.WARNING, "job " + run.jobId() + " failed", failure);
                 publishUntilTaken(() -> run.publish(JobState.FAILED, describe(failure)), run);
             }
         }
