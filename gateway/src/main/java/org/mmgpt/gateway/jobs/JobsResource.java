@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import org.jboss.resteasy.reactive.RestHeader;
 import org.jboss.resteasy.reactive.RestResponse;
+import org.jboss.resteasy.reactive.RestStreamElementType;
 import org.mmgpt.gateway.http.ApiException;
 import org.mmgpt.protocol.jobs.JobEvent;
 import org.mmgpt.protocol.jobs.JobState;
@@ -79,13 +80,13 @@ public class JobsResource {
     @GET
     @Path("/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<OutboundSseEvent> events(@PathParam("id") String id, @RestHeader("Last-Event-ID") String lastEventId,
             @Context Sse sse) {
         jobs.get(id);
         long after = lastEventId == null || lastEventId.isBlank() ? 0 : number("Last-Event-ID", lastEventId, 0, Long.MAX_VALUE);
         return table.follow(id, after).map(event -> sse.newEventBuilder()
                 .id(Long.toString(event.seq()))
-                .mediaType(MediaType.APPLICATION_JSON_TYPE)
                 .data(JobEvent.class, event)
                 .build());
     }

@@ -116,11 +116,16 @@ final class JobRun implements ProgressSink {
         }
     }
 
-    /** Publishes a state change of this job (as its only writer) with the latest progress and metrics. */
+    /**
+     * Publishes a state change of this job (as its only writer) with the latest progress and metrics.
+     * RUNNING and RETRYING start this run's attempt; any other state keeps the attempts counted so far
+     * (a job cancelled before it ran has made none).
+     */
     synchronized void publish(JobState state, String error) throws PublishException {
-        JobEvent event = status.next(state, clock.instant(), workerId)
-                .withAttempt(request.attempt())
-                .withError(error);
+        JobEvent event = status.next(state, clock.instant(), workerId).withError(error);
+        if (state == JobState.RUNNING || state == JobState.RETRYING) {
+            event = event.withAttempt(request.attempt());
+        }
         if (firstStep >= 0) {
             event = event.withProgress(progress()).withMetrics(Map.copyOf(metrics));
         }
@@ -131,7 +136,6 @@ final class JobRun implements ProgressSink {
     synchronized void publishSucceeded(List<String> artifacts, Map<String, Double> finalMetrics) throws PublishException {
         metrics.putAll(finalMetrics);
         JobEvent event = status.next(JobState.SUCCEEDED, clock.instant(), workerId)
-                .withAttempt(request.attempt())
                 .withMetrics(Map.copyOf(metrics))
                 .withArtifacts(artifacts);
         send(event.withProgress(firstStep >= 0 ? progress() : status.progress()));

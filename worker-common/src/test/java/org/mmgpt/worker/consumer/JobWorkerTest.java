@@ -215,7 +215,7 @@ class JobWorkerTest {
         RecordMetadata waiting = kafka.submit(request(queued, Map.of()));
 
         kafka.cancel(queued, JobType.SFT);
-        awaitState(queued, JobState.CANCELLED);
+        assertEquals(0, awaitState(queued, JobState.CANCELLED).attempts(), "it never ran");
         assertEquals(JobState.RUNNING, kafka.status(busy).orElseThrow().state(), "the worker was full all along");
 
         release.countDown();
