@@ -94,20 +94,11 @@ public final class JobParams {
     }
 
     /** A pipeline's stage object ({@code "sft": {...}}); empty for other jobs. */
+    @SuppressWarnings("unchecked") // nested objects are canonical maps with String keys
     public JobParams stage(JobType stage) {
-        Object value = values.get(stage.wireName());
-        if (value instanceof Map<?, ?> map) {
-            Map<String, Object> copy = new TreeMap<>();
-            map.forEach((k, v) -> copy.put(String.valueOf(k), v));
-            return new JobParams(copy);
-        }
-        return new JobParams(Map.of());
-    }
-
-    public JobParams with(Param param, Object value) {
-        Map<String, Object> copy = new TreeMap<>(values);
-        copy.put(param.wireName(), value);
-        return new JobParams(copy);
+        return values.get(stage.wireName()) instanceof Map<?, ?> map
+                ? new JobParams((Map<String, Object>) map)
+                : new JobParams(Map.of());
     }
 
     /** The maximum number of lost attempts before the job fails (protocol default 3). */

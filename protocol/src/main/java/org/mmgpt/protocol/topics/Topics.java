@@ -14,19 +14,19 @@ import org.mmgpt.protocol.jobs.JobType;
  */
 public final class Topics {
 
-    /** pt, sft and dpo requests ({@code JobRequest}) for the trainer workers' consumer group. */
+    /** pt, sft and dpo requests ({@code JobRequest}, keyed by job id) for the trainers' consumer group. */
     public static final String STAGE_REQUESTS = "mmgpt.stage-requests";
-    /** merge requests ({@code JobRequest}) for the mergers' consumer group. */
+    /** merge requests ({@code JobRequest}, keyed by job id) for the mergers' consumer group. */
     public static final String MERGE_REQUESTS = "mmgpt.merge-requests";
-    /** Cancel orders ({@code JobCommand}); every worker instance reads all of it, outside any group. */
+    /** Cancel orders ({@code JobCommand}, keyed by job id); every worker and gateway reads all of it. */
     public static final String JOB_CONTROL = "mmgpt.job-control";
-    /** The latest {@code JobStatus} of every job; compacted. */
+    /** The latest {@code JobStatus} of every job, keyed by job id; compacted. */
     public static final String JOB_STATUS = "mmgpt.job-status";
-    /** Every {@code JobEvent} of every job, kept for a time: the history that SSE replays. */
+    /** Every {@code JobEvent}, keyed by job id, kept for a time: the history that SSE replays. */
     public static final String JOB_EVENTS = "mmgpt.job-events";
-    /** Generation requests ({@code InferenceRequest}); shapes are filled in by issue 5. */
+    /** Generation requests ({@code InferenceRequest}, keyed by request id); issue 5 fills them in. */
     public static final String INFERENCE_REQUESTS = "mmgpt.inference-requests";
-    /** Generation answers ({@code InferenceResponse}). */
+    /** Generation answers ({@code InferenceResponse}, keyed by request id). */
     public static final String INFERENCE_RESPONSES = "mmgpt.inference-responses";
 
     private static final String DAYS_30 = String.valueOf(Duration.ofDays(30).toMillis());
@@ -38,19 +38,19 @@ public final class Topics {
      * Partition counts bound how many workers of a group can run jobs at the same time.
      */
     public static final List<TopicSpec> ALL = List.of(
-            new TopicSpec(STAGE_REQUESTS, "stage-requests", "job id", "JobRequest", 12,
+            new TopicSpec(STAGE_REQUESTS, "stage-requests", 12,
                     Map.of("cleanup.policy", "delete", "retention.ms", DAYS_30)),
-            new TopicSpec(MERGE_REQUESTS, "merge-requests", "job id", "JobRequest", 6,
+            new TopicSpec(MERGE_REQUESTS, "merge-requests", 6,
                     Map.of("cleanup.policy", "delete", "retention.ms", DAYS_30)),
-            new TopicSpec(JOB_CONTROL, "job-control", "job id", "JobCommand", 3,
+            new TopicSpec(JOB_CONTROL, "job-control", 3,
                     Map.of("cleanup.policy", "compact,delete", "retention.ms", DAYS_30)),
-            new TopicSpec(JOB_STATUS, "job-status", "job id", "JobStatus", 6,
+            new TopicSpec(JOB_STATUS, "job-status", 6,
                     Map.of("cleanup.policy", "compact")),
-            new TopicSpec(JOB_EVENTS, "job-events", "job id", "JobEvent", 6,
+            new TopicSpec(JOB_EVENTS, "job-events", 6,
                     Map.of("cleanup.policy", "delete", "retention.ms", DAYS_7)),
-            new TopicSpec(INFERENCE_REQUESTS, "inference-requests", "request id", "InferenceRequest", 6,
+            new TopicSpec(INFERENCE_REQUESTS, "inference-requests", 6,
                     Map.of("cleanup.policy", "delete", "retention.ms", HOUR_1)),
-            new TopicSpec(INFERENCE_RESPONSES, "inference-responses", "request id", "InferenceResponse", 6,
+            new TopicSpec(INFERENCE_RESPONSES, "inference-responses", 6,
                     Map.of("cleanup.policy", "delete", "retention.ms", HOUR_1)));
 
     private Topics() {

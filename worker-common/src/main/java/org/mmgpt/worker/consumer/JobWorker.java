@@ -158,7 +158,7 @@ public final class JobWorker implements AutoCloseable {
             LOG.log(Level.INFO, "worker {0} takes requests from {1} in group {2}",
                     settings.workerId(), settings.requestsTopic(), settings.groupId());
             while (!stopping) {
-                completeFinished();
+                completeFinished(true);
                 actOnCommands();
                 ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
                 for (TopicPartition partition : records.partitions()) {
@@ -301,11 +301,12 @@ public final class JobWorker implements AutoCloseable {
         }
     }
 
-    private void completeFinished() {
+    /** Forgets the runs that ended and commits their requests (when {@code commit} and still ours). */
+    private void completeFinished(boolean commit) {
         JobRun run;
         while ((run = finished.poll()) != null) {
             running.remove(run.partition(), run);
-            if (run.outcome() == Outcome.ENDED && consumer.assignment().contains(run.partition())) {
+            if (commit && run.outcome() == Outcome.ENDED && consumer.assignment().contains(run.partition())) {
                 commit(run.partition(), run.offset() + 1);
             }
         }
@@ -408,13 +409,7 @@ public final class JobWorker implements AutoCloseable {
                 return;
             }
         }
-        JobRun run;
-        while ((run = finished.poll()) != null) {
-            running.remove(run.partition(), run);
-            if (commit && run.outcome() == Outcome.ENDED && consumer.assignment().contains(run.partition())) {
-                commit(run.partition(), run.offset() + 1);
-            }
-        }
+        completeFinished(commit);
     }
 
     /** Waits until the view holds everything the status and control topics held a moment ago. */
