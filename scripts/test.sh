@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/fetch-tokenizer.sh
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
-mvn -B -ntp -Dai.djl.offline=true verify "$@"
+# Every test JVM gets -Dai.djl.offline=true from the pom (surefire and failsafe argLine).
+mvn -B -ntp verify "$@"

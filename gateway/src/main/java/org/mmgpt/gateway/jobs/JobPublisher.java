@@ -1,0 +1,55 @@
+package org.mmgpt.gateway.jobs;
+
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.mmgpt.protocol.jobs.JobCommand;
+import org.mmgpt.protocol.jobs.JobEvent;
+import org.mmgpt.protocol.jobs.JobRequest;
+import org.mmgpt.protocol.jobs.JobStatus;
+import org.mmgpt.protocol.jobs.JobType;
+
+/**
+ * The gateway's writes to Kafka, each keyed by job id; every Uni completes when the broker has the
+ * record. Channel → topic mapping is in application.properties.
+ */
+@ApplicationScoped
+public class JobPublisher {
+
+    @Inject
+    @Channel("stage-requests")
+    MutinyEmitter<JobRequest> stageRequests;
+    @Inject
+    @Channel("merge-requests")
+    MutinyEmitter<JobRequest> mergeRequests;
+    @Inject
+    @Channel("job-control-out")
+    MutinyEmitter<JobCommand> commands;
+    @Inject
+    @Channel("job-status-out")
+    MutinyEmitter<JobStatus> statuses;
+    @Inject
+    @Channel("job-events-out")
+    MutinyEmitter<JobEvent> events;
+
+    /** A job's event and the snapshot it leads to (the gateway writes QUEUED jobs and pipelines). */
+    public Uni<Void> publish(JobEvent event, JobStatus status) {
+        return Uni.combine().all()
+                .unis(events.sendMessage(KafkaRecord.of(event.jobId(), event)),
+                        statuses.sendMessage(KafkaRecord.of(status.id(), status)))
+                .discardItems();
+    }
+
+    /** A stage or merge request for the workers. */
+    public Uni<Void> request(JobRequest request) {
+        MutinyEmitter<JobRequest> emitter = request.type() == JobType.MERGE ? mergeRequests : stageRequests;
+        return emitter.sendMessage(KafkaRecord.of(request.jobId(), request));
+    }
+
+    public Uni<Void> command(JobCommand command) {
+        return commands.sendMessage(KafkaRecord.of(command.jobId(), command));
+    }
+}

@@ -1,0 +1,193 @@
+package org.mmgpt.worker.consumer;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Future;
+import org.apache.kafka.common.TopicPartition;
+import org.mmgpt.protocol.jobs.JobEvent;
+import org.mmgpt.protocol.jobs.JobRequest;
+import org.mmgpt.protocol.jobs.JobState;
+import org.mmgpt.protocol.jobs.JobStatus;
+import org.mmgpt.protocol.jobs.Progress;
+import org.mmgpt.protocol.params.Param;
+import org.mmgpt.worker.CancellationToken;
+import org.mmgpt.worker.ProgressSink;
+import org.mmgpt.worker.consumer.StatusPublisher.PublishException;
+
+/**
+ * One job a worker is running: where its request sits (to commit it when the job ends), its
+ * current snapshot (this worker is its only writer while it runs), its latest progress, and why it
+ * was asked to stop.
+ */
+final class JobRun implements ProgressSink {
+
+    /** Why a job was asked to stop; the first reason given wins. */
+    enum StopReason {
+        CANCELLED,
+        DEADLINE,
+        /** The worker gives the job's partition up; another attempt resumes it. */
+        HANDOVER
+    }
+
+    /** How the run ended: with a terminal state published, or handed over without one. */
+    enum Outcome {
+        ENDED,
+        HANDED_OVER
+    }
+
+    private final JobRequest request;
+    private final TopicPartition partition;
+    private final long offset;
+    private final StatusPublisher publisher;
+    private final String workerId;
+    private final Clock clock;
+    private final Token token = new Token();
+
+    private JobStatus status;
+    private long step;
+    private long totalSteps;
+    private final Map<String, Double> metrics = new LinkedHashMap<>();
+    private long firstStep = -1;
+    private Instant firstStepAt;
+    private volatile Outcome outcome;
+    private volatile Future<?> future;
+
+    JobRun(JobRequest request, TopicPartition partition, long offset, JobStatus status, StatusPublisher publisher,
+            String workerId, Clock clock) {
+        this.request = request;
+        this.partition = partition;
+        this.offset = offset;
+        this.status = status;
+        this.publisher = publisher;
+        this.workerId = workerId;
+        this.clock = clock;
+    }
+
+    JobRequest request() {
+        return request;
+    }
+
+    String jobId() {
+        return request.jobId();
+    }
+
+    TopicPartition partition() {
+        return partition;
+    }
+
+    long offset() {
+        return offset;
+    }
+
+    Token token() {
+        return token;
+    }
+
+    Outcome outcome() {
+        return outcome;
+    }
+
+    void ended(Outcome how) {
+        this.outcome = how;
+    }
+
+    Future<?> future() {
+        return future;
+    }
+
+    void started(Future<?> running) {
+        this.future = running;
+    }
+
+    @Override
+    public synchronized void report(long stepDone, long total, Map<String, Double> values) {
+        if (firstStep < 0) {
+            firstStep = stepDone;
+            firstStepAt = clock.instant();
+        }
+        step = stepDone;
+        totalSteps = total;
+        if (values != null) {
+            metrics.putAll(values);
+        }
+    }
+
+    /**
+     * Publishes a state change of this job (as its only writer) with the latest progress and metrics.
+     * RUNNING and RETRYING start this run's attempt; any other state keeps the attempts counted so far
+     * (a job cancelled before it ran has made none).
+     */
+    synchronized void publish(JobState state, String error) throws PublishException {
+        JobEvent event = status.next(state, clock.instant(), workerId).withError(error);
+        if (state == JobState.RUNNING || state == JobState.RETRYING) {
+            event = event.withAttempt(request.attempt());
+        }
+        if (firstStep >= 0) {
+            event = event.withProgress(progress()).withMetrics(Map.copyOf(metrics));
+        }
+        send(event);
+    }
+
+    /** The last event of a successful job. */
+    synchronized void publishSucceeded(List<String> artifacts, Map<String, Double> finalMetrics) throws PublishException {
+        metrics.putAll(finalMetrics);
+        JobEvent event = status.next(JobState.SUCCEEDED, clock.instant(), workerId)
+                .withMetrics(Map.copyOf(metrics))
+                .withArtifacts(artifacts);
+        send(event.withProgress(firstStep >= 0 ? progress() : status.progress()));
+    }
+
+    /** A progress report while RUNNING; also tells readers the worker is alive. Nothing once the job ended. */
+    synchronized void publishProgress() throws PublishException {
+        if (status.state() == JobState.RUNNING) {
+            publish(JobState.RUNNING, null);
+        }
+    }
+
+    private void send(JobEvent event) throws PublishException {
+        JobStatus next = status.apply(event);
+        publisher.publish(event, next);
+        status = next;
+    }
+
+    private Progress progress() {
+        Long eta = null;
+        if (step > firstStep && totalSteps >= step) {
+            double secondsPerStep = Duration.between(firstStepAt, clock.instant()).toMillis() / 1000.0 / (step - firstStep);
+            eta = Math.round(secondsPerStep * (totalSteps - step));
+        }
+        return Progress.of(step, totalSteps, eta);
+    }
+
+    /** Whether the job has run past its deadline_seconds, counted from its first start. */
+    synchronized boolean pastDeadline() {
+        var deadline = request.params().integer(Param.DEADLINE_SECONDS);
+        Instant started = status.startedAt();
+        return deadline.isPresent() && started != null
+                && clock.instant().isAfter(started.plusSeconds(deadline.getAsLong()));
+    }
+
+    /** The token the handler checks; the worker sets it. */
+    static final class Token implements CancellationToken {
+        private volatile StopReason reason;
+
+        @Override
+        public boolean isCancelled() {
+            return reason != null;
+        }
+
+        synchronized void stop(StopReason why) {
+            if (reason == null) {
+                reason = why;
+            }
+        }
+
+        StopReason reason() {
+            return reason;
+        }
+    }
+}
