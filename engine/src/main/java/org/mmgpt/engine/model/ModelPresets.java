@@ -16,7 +16,7 @@ public final class ModelPresets {
 
     private static final Map<String, Shape> PRESETS = Map.of(
             // ~0.1M non-embedding parameters: for checking architectures against other implementations.
-            "micro", new Shape(64, 2, 4, 2, 128, 1024, false),
+            "micro", new Shape(64, 2, 4, 2, 128, 1024, true),
             // ~2.9M non-embedding parameters: trains on two CPU cores in minutes.
             "tiny", new Shape(256, 4, 4, 2, 704, 4096, true),
             // The 32M-parameter shape the benchmarks use (docs/benchmarks.md).
