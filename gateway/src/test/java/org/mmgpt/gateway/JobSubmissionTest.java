@@ -87,7 +87,7 @@ class JobSubmissionTest extends GatewayTestBase {
                         "learning_rate", -1,
                         "lora_dropout", 1.5,
                         "block_size", 512,
-                        "gradient_checkpointing", true)))
+                        "gradient_checkpointing", "often")))
                 .post("/v1/jobs")
                 .then().statusCode(400)
                 .body("error", equalTo("invalid job request"))

@@ -4,9 +4,16 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.hasItems;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -33,6 +40,7 @@ import org.mmgpt.testsupport.KafkaJobs;
 class MergerTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Path STORAGE = Path.of("target/test-storage");
     private static KafkaJobs kafka;
 
     @BeforeAll
@@ -59,29 +67,71 @@ class MergerTest {
         return "job-" + UUID.randomUUID().toString().substring(0, 12);
     }
 
-    @Test
-    void itTakesItsRequestsAndSaysClearlyThatTheEngineIsNotWiredInYet() {
-        String id = newJobId();
-        kafka.submit(new JobRequest(id, JobType.MERGE, JobParams.of(Map.of()), 1, null, Instant.now()));
-        JobStatus ended = awaitEnd(id);
-        assertEquals(JobState.FAILED, ended.state());
-        assertEquals("merging is not wired to the engine yet", ended.error());
-        assertEquals(List.of(JobState.QUEUED, JobState.RUNNING, JobState.FAILED),
-                kafka.events(id).stream().map(JobEvent::state).toList());
+    /** The golden tiny Qwen2 model and its PEFT adapter (made by Hugging Face peft) in storage. */
+    private static void goldenInputs() throws IOException {
+        Path golden = null;
+        for (Path p = Path.of("").toAbsolutePath(); p != null && golden == null; p = p.getParent()) {
+            Path g = p.resolve("engine/src/test/resources/golden/qwen2-tiny");
+            golden = Files.isDirectory(g) ? g : null;
+        }
+        if (golden == null) {
+            throw new IllegalStateException("no engine/src/test/resources/golden above " + Path.of("").toAbsolutePath());
+        }
+        for (String d : List.of("model", "adapter")) {
+            Path to = Files.createDirectories(STORAGE.resolve("inputs/golden-" + d));
+            try (var files = Files.list(golden.resolve(d))) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private static JobRequest merge(String id) {
+        return new JobRequest(id, JobType.MERGE, JobParams.of(Map.of("base_model", "inputs/golden-model",
+                "lora_model", "inputs/golden-adapter")), 1, null, Instant.now());
     }
 
     @Test
-    void aRequestItDoesNotRunFailsAloneAndTheNextIsTaken() {
+    void aMergeJobPublishesAVerifiedModel() throws IOException {
+        goldenInputs();
+        String id = newJobId();
+        kafka.submit(merge(id));
+        JobStatus ended = awaitEnd(id);
+        assertEquals(JobState.SUCCEEDED, ended.state(), ended.error());
+        assertEquals(List.of("models/" + id), ended.artifacts());
+        Path model = STORAGE.resolve("models/" + id);
+        assertTrue(Files.isRegularFile(model.resolve("model.safetensors")));
+        JsonNode check = new ObjectMapper().readTree(model.resolve("merge_check.json").toFile());
+        assertTrue(check.get("passed").asBoolean());
+        assertTrue(ended.metrics().get("merge_max_abs_logit_diff") < 1e-4, ended.metrics().toString());
+        assertEquals(List.of(JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED),
+                kafka.events(id).stream().map(JobEvent::state).distinct().toList());
+    }
+
+    @Test
+    void aMergeOfAMissingAdapterFailsSayingWhich() {
+        String id = newJobId();
+        kafka.submit(new JobRequest(id, JobType.MERGE, JobParams.of(Map.of("base_model", "inputs/golden-model",
+                "lora_model", "inputs/no-such-adapter")), 1, null, Instant.now()));
+        JobStatus ended = awaitEnd(id);
+        assertEquals(JobState.FAILED, ended.state());
+        assertTrue(ended.error().contains("no-such-adapter"), ended.error());
+    }
+
+    @Test
+    void aRequestItDoesNotRunFailsAloneAndTheNextIsTaken() throws IOException {
         String wrong = newJobId();
         String next = newJobId();
         JobStatus queued = JobStatus.queued(new JobRequest(wrong, JobType.SFT, JobParams.of(Map.of()), 1, null,
                 Instant.now()), List.of());
         kafka.publish(queued.queuedEvent(), queued);
         kafka.send(Topics.MERGE_REQUESTS, wrong, queued.request());
-        kafka.submit(new JobRequest(next, JobType.MERGE, JobParams.of(Map.of()), 1, null, Instant.now()));
+        goldenInputs();
+        kafka.submit(merge(next));
 
         assertEquals("the merger runs merge jobs, not sft", awaitEnd(wrong).error());
-        assertEquals(JobState.FAILED, awaitEnd(next).state());
+        assertEquals(JobState.SUCCEEDED, awaitEnd(next).state());
     }
 
     @Test

@@ -4,18 +4,27 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.hasItems;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.mmgpt.engine.lora.LoraConfig;
+import org.mmgpt.engine.model.NewModel;
 import org.mmgpt.protocol.jobs.JobEvent;
 import org.mmgpt.protocol.jobs.JobRequest;
 import org.mmgpt.protocol.jobs.JobState;
@@ -27,17 +36,32 @@ import org.mmgpt.testsupport.EmbeddedKafka;
 import org.mmgpt.testsupport.KafkaBrokerResource;
 import org.mmgpt.testsupport.KafkaJobs;
 
-/** The packaged worker wiring: its request topic, group, handler bean and health, against a real broker. */
+/**
+ * The packaged trainer worker against a real broker, running real training jobs with the engine on a
+ * micro model with the real Qwen2.5 tokenizer and the project's demo data.
+ */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 class TrainerWorkerTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Duration WAIT = Duration.ofSeconds(180);
+    private static final Path STORAGE = Path.of("target/test-storage");
     private static KafkaJobs kafka;
 
     @BeforeAll
-    static void openKafka() {
+    static void setUp() throws IOException {
         kafka = new KafkaJobs(EmbeddedKafka.bootstrapServers());
+        Path repo = repoRoot();
+        Path model = STORAGE.resolve("models/micro");
+        if (!Files.exists(model.resolve("config.json"))) {
+            NewModel.qwen2("micro", repo.resolve("models/qwen2.5-tokenizer"), 1).write(model);
+        }
+        copyTree(repo.resolve("data/finetune"), STORAGE.resolve("data/finetune"));
+        Path bad = Files.createDirectories(STORAGE.resolve("data/bad-sft"));
+        Files.writeString(bad.resolve("a.jsonl"), """
+                {"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "hello"}]}
+                {"conversations": [{"from": "human", "value": "broken"
+                """);
     }
 
     @AfterAll
@@ -47,7 +71,43 @@ class TrainerWorkerTest {
 
     @BeforeEach
     void workerReady() {
-        await().atMost(WAIT).until(() -> given().get("/q/health/ready").statusCode() == 200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> given().get("/q/health/ready").statusCode() == 200);
+    }
+
+    static Path repoRoot() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("scripts/fetch-tokenizer.sh"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no repository root above " + Path.of("").toAbsolutePath());
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    private static String newJobId() {
+        return "job-" + UUID.randomUUID().toString().substring(0, 12);
+    }
+
+    private static JobRequest sft(String id, String data, int maxSteps) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("model_name_or_path", "models/micro");
+        p.put("train_file_dir", data);
+        p.put("max_steps", maxSteps);
+        p.put("per_device_train_batch_size", 2);
+        p.put("model_max_length", 64);
+        p.put("logging_steps", 1);
+        p.put("save_steps", 2);
+        p.put("validation_split_percentage", 0);
+        p.put("learning_rate", 1e-3);
+        return new JobRequest(id, JobType.SFT, JobParams.of(p), 1, null, Instant.now());
     }
 
     private static JobStatus awaitEnd(String jobId) {
@@ -55,19 +115,50 @@ class TrainerWorkerTest {
         return kafka.status(jobId).orElseThrow();
     }
 
-    private static String newJobId() {
-        return "job-" + UUID.randomUUID().toString().substring(0, 12);
+    @Test
+    void anSftJobTrainsReportsProgressAndPublishesItsAdapter() {
+        String id = newJobId();
+        kafka.submit(sft(id, "data/finetune", 4));
+        JobStatus ended = awaitEnd(id);
+        assertEquals(JobState.SUCCEEDED, ended.state(), ended.error());
+        assertEquals(List.of("adapters/" + id), ended.artifacts());
+        Path adapter = STORAGE.resolve("adapters/" + id);
+        assertTrue(Files.isRegularFile(adapter.resolve("adapter_model.safetensors")));
+        assertEquals(8, LoraConfig.read(adapter).r());
+        assertTrue(ended.metrics().containsKey("train_loss"));
+        assertEquals(4, ended.progress().step());
+        assertEquals(4, ended.progress().totalSteps());
+        assertTrue(ended.metrics().containsKey("loss") && ended.metrics().containsKey("learning_rate"), ended.metrics().toString());
+        assertTrue(Files.isDirectory(STORAGE.resolve("jobs/" + id + "/checkpoints/checkpoint-2")), "checkpoints kept");
     }
 
     @Test
-    void itTakesItsRequestsAndSaysClearlyThatTheEngineIsNotWiredInYet() {
+    void malformedDataFailsNamingFileAndLineAndTheNextJobRuns() {
+        String bad = newJobId();
+        String next = newJobId();
+        kafka.submit(sft(bad, "data/bad-sft", 2));
+        kafka.submit(sft(next, "data/finetune", 1));
+        JobStatus failed = awaitEnd(bad);
+        assertEquals(JobState.FAILED, failed.state());
+        assertTrue(failed.error().contains("a.jsonl:2"), failed.error());
+        assertEquals(JobState.SUCCEEDED, awaitEnd(next).state());
+    }
+
+    @Test
+    void cancelReachesTheRunningJobWhichKeepsItsLastCheckpoint() {
         String id = newJobId();
-        kafka.submit(new JobRequest(id, JobType.SFT, JobParams.of(Map.of()), 1, null, Instant.now()));
+        kafka.submit(sft(id, "data/finetune", 100_000));
+        await().atMost(WAIT).until(() -> kafka.status(id)
+                .map(s -> s.progress() != null && s.progress().step() >= 3).orElse(false));
+        List<JobEvent> running = kafka.events(id).stream().filter(e -> e.state() == JobState.RUNNING).toList();
+        assertTrue(running.stream().anyMatch(e -> e.progress() != null && e.metrics().containsKey("loss")),
+                "a running job publishes its progress and loss");
+        Instant asked = Instant.now();
+        kafka.cancel(id, JobType.SFT);
         JobStatus ended = awaitEnd(id);
-        assertEquals(JobState.FAILED, ended.state());
-        assertEquals("sft training is not wired to the engine yet", ended.error());
-        assertEquals(List.of(JobState.QUEUED, JobState.RUNNING, JobState.FAILED),
-                kafka.events(id).stream().map(JobEvent::state).toList());
+        assertEquals(JobState.CANCELLED, ended.state());
+        assertTrue(Duration.between(asked, ended.endedAt()).toSeconds() < 5, "cancelled within 5 s");
+        assertTrue(Files.isDirectory(STORAGE.resolve("jobs/" + id + "/checkpoints/checkpoint-2")));
     }
 
     @Test
@@ -78,10 +169,10 @@ class TrainerWorkerTest {
                 Instant.now()), List.of());
         kafka.publish(queued.queuedEvent(), queued);
         kafka.send(Topics.STAGE_REQUESTS, wrong, queued.request());
-        kafka.submit(new JobRequest(next, JobType.SFT, JobParams.of(Map.of()), 1, null, Instant.now()));
+        kafka.submit(sft(next, "data/finetune", 1));
 
         assertEquals("the trainer runs pt, sft and dpo jobs, not merge", awaitEnd(wrong).error());
-        assertEquals(JobState.FAILED, awaitEnd(next).state());
+        assertEquals(JobState.SUCCEEDED, awaitEnd(next).state());
     }
 
     @Test

@@ -15,7 +15,7 @@ import org.mmgpt.engine.lora.PeftAdapter;
 import org.mmgpt.engine.model.CausalLM;
 import org.mmgpt.engine.model.ModelConfig;
 import org.mmgpt.engine.train.AdamW;
-import org.mmgpt.engine.train.Autograd;
+import org.mmgpt.engine.Autograd;
 import org.mmgpt.engine.train.Backprop;
 import org.mmgpt.engine.train.GradClip;
 import org.mmgpt.engine.train.TokenLogProbs;

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.List;
+import org.mmgpt.engine.Autograd;
 import org.mmgpt.engine.model.CausalLM;
 import org.mmgpt.engine.model.KvCache;
 
@@ -40,6 +41,7 @@ public final class DecodeBatch implements AutoCloseable {
     }
 
     public DecodeBatch(CausalLM model) {
+        Autograd.offOnThisThread();
         this.model = model;
         this.manager = model.manager().newSubManager();
     }
@@ -54,6 +56,7 @@ public final class DecodeBatch implements AutoCloseable {
 
     /** Prefills {@code sequences} together, samples their first tokens and adds them to the batch. */
     public void admit(List<Sequence> sequences) {
+        Autograd.offOnThisThread(); // a serving loop may admit and step on another thread than it was made on
         List<Sequence> todo = new ArrayList<>();
         for (Sequence s : sequences) {
             if (s.params().maxNewTokens() == 0) {
@@ -102,6 +105,7 @@ public final class DecodeBatch implements AutoCloseable {
         if (rows.isEmpty()) {
             return;
         }
+        Autograd.offOnThisThread();
         int b = rows.size();
         int s = cache.length() + 1;
         long[] ids = new long[b];

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.UUID;
+import org.mmgpt.engine.Autograd;
 import org.mmgpt.engine.generate.GenerationConfig;
 import org.mmgpt.engine.model.CausalLM;
 import org.mmgpt.engine.model.ModelWriter;
@@ -50,6 +51,7 @@ public final class LoraMerge {
      */
     public static Check merge(Path base, Path adapter, Path output, long maxShardBytes, String dtype)
             throws IOException {
+        Autograd.offOnThisThread();
         String written = dtype == null ? "float32" : dtype;
         if (Files.exists(output) && (!Files.isDirectory(output) || Files.list(output).findAny().isPresent())) {
             throw new IllegalArgumentException(output + " exists and is not empty; choose another output directory");

@@ -1,5 +1,6 @@
 package org.mmgpt.engine.train;
 
+import org.mmgpt.engine.Autograd;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;

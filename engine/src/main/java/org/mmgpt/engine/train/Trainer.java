@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
-import org.mmgpt.engine.Djl;
+import org.mmgpt.engine.Autograd;
 import org.mmgpt.engine.chat.ChatTemplate;
 import org.mmgpt.engine.chat.ChatTemplates;
 import org.mmgpt.engine.data.DpoData;
@@ -93,7 +93,7 @@ public final class Trainer {
     /** Trains as {@code args} say; {@code stopRequested} is polled at every step boundary. */
     public static Result train(TrainingArguments args, Listener listener, BooleanSupplier stopRequested)
             throws IOException {
-        Djl.init();
+        Autograd.offOnThisThread();
         Trainer t = new Trainer(args, listener, stopRequested);
         try {
             return t.run();
@@ -311,6 +311,9 @@ public final class Trainer {
                 if (stopRequested.getAsBoolean()) {
                     stopped = true;
                     say("stop requested: ending at step " + step);
+                    if (step > start && step % args.saveSteps() != 0) {
+                        saveCheckpoint(step, (double) step / stepsPerEpoch); // a resume loses nothing
+                    }
                     break;
                 }
                 long epoch = step / stepsPerEpoch;

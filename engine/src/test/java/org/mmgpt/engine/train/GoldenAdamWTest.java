@@ -1,5 +1,6 @@
 package org.mmgpt.engine.train;
 
+import org.mmgpt.engine.Autograd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;

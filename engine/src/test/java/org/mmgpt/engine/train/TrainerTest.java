@@ -108,7 +108,9 @@ class TrainerTest {
         assertTrue(stopped.stopped());
         assertEquals(3, stopped.globalStep());
         assertFalse(Files.exists(b.resolve("train_results.json")), "a stopped run publishes no result");
-        args.put("resume_from_checkpoint", "latest"); // checkpoint-2: step 3 is done again
+        assertTrue(Files.isDirectory(b.resolve("checkpoint-3")), "a stopped run checkpoints where it stopped");
+        Checkpoints.deleteTree(b.resolve("checkpoint-3")); // as if killed before that: resume from checkpoint-2
+        args.put("resume_from_checkpoint", "latest");
         Trainer.Result resumed = train(stage, args, Long.MAX_VALUE);
         assertEquals(5, resumed.globalStep());
 

@@ -98,7 +98,8 @@ class JobValidatorTest {
         params.put("use_peft", "yes");
         params.put("lr_scheduler_type", "sawtooth");
         params.put("beta", 0.1);
-        params.put("gradient_checkpointing", true);
+        params.put("gradient_checkpointing", true); // valid: an option of every training stage
+        params.put("no_such_option", true);
         Map<String, String> errors = errors(body("sft", params));
 
         assertTrue(errors.get("params.model_name_or_path").contains("relative to the storage root"), errors.toString());
@@ -112,7 +113,7 @@ class JobValidatorTest {
         assertTrue(errors.get("params.use_peft").contains("true or false"), errors.toString());
         assertTrue(errors.get("params.lr_scheduler_type").contains("cosine"), errors.toString());
         assertTrue(errors.get("params.beta").contains("not a parameter of sft jobs (used by dpo)"), errors.toString());
-        assertEquals("unknown parameter", errors.get("params.gradient_checkpointing"));
+        assertEquals("unknown parameter", errors.get("params.no_such_option"));
         assertEquals(12, errors.size(), errors.toString());
     }
 

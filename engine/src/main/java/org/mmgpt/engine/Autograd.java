@@ -1,4 +1,4 @@
-package org.mmgpt.engine.train;
+package org.mmgpt.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -11,9 +11,21 @@ import java.util.function.Supplier;
  * <p>DJL's {@code GradientCollector} allows one collector per JVM (a static flag), which would make a
  * worker that trains two jobs fail; PyTorch's grad mode is per thread, so this class switches it on
  * the calling thread only.
+ *
+ * <p>A thread PyTorch has not seen starts with recording ON (only the thread that started the
+ * engine has it off): every engine entry point that may run on a fresh thread — training,
+ * decoding, merging — calls {@link #offOnThisThread()} first, or in-place updates fail and
+ * inference builds graphs nobody needs.
  */
 public final class Autograd {
     private Autograd() {}
+
+    /** Gradient recording off for the calling thread (the state outside {@link #record}). */
+    public static void offOnThisThread() {
+        Djl.init();
+        ai.djl.engine.Engine.getEngine("PyTorch"); // the native library must be loaded first
+        JniUtils.setGradMode(false);
+    }
 
     /** Runs {@code forward} with gradient recording on (this thread), restoring the previous mode. */
     public static <T> T record(Supplier<T> forward) {
