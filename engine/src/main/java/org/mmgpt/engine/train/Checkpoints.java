@@ -1,7 +1,6 @@
 package org.mmgpt.engine.train;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -12,6 +11,7 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.mmgpt.engine.FileTrees;
 
 /**
  * Checkpoint directories ({@code output_dir/checkpoint-<step>}) written so that a crash never leaves
@@ -38,13 +38,13 @@ public final class Checkpoints {
         try {
             writer.write(staging);
             if (Files.exists(target)) {
-                deleteTree(target); // the same step written again (a retried run): replace it whole
+                FileTrees.delete(target); // the same step written again (a retried run): replace it whole
             }
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             return target;
         } finally {
             if (Files.exists(staging)) {
-                deleteTree(staging);
+                FileTrees.delete(staging);
             }
         }
     }
@@ -85,7 +85,7 @@ public final class Checkpoints {
         }
         List<Path> all = list(outputDir);
         for (int i = 0; i < all.size() - limit; i++) {
-            deleteTree(all.get(i));
+            FileTrees.delete(all.get(i));
         }
     }
 
@@ -108,22 +108,7 @@ public final class Checkpoints {
                         StandardCopyOption.ATOMIC_MOVE);
             }
         } finally {
-            deleteTree(staging);
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            FileTrees.delete(staging);
         }
     }
 }

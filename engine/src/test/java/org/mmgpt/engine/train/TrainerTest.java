@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mmgpt.engine.FileTrees;
 import org.mmgpt.engine.data.DataDirs;
 import org.mmgpt.engine.data.DataException;
 import org.mmgpt.engine.model.CausalLM;
@@ -109,7 +110,7 @@ class TrainerTest {
         assertEquals(3, stopped.globalStep());
         assertFalse(Files.exists(b.resolve("train_results.json")), "a stopped run publishes no result");
         assertTrue(Files.isDirectory(b.resolve("checkpoint-3")), "a stopped run checkpoints where it stopped");
-        Checkpoints.deleteTree(b.resolve("checkpoint-3")); // as if killed before that: resume from checkpoint-2
+        FileTrees.delete(b.resolve("checkpoint-3")); // as if killed before that: resume from checkpoint-2
         args.put("resume_from_checkpoint", "latest");
         Trainer.Result resumed = train(stage, args, Long.MAX_VALUE);
         assertEquals(5, resumed.globalStep());
