@@ -34,19 +34,31 @@ public final class Checkpoints {
     public static Path save(Path outputDir, long step, Writer writer) throws IOException {
         Path target = outputDir.resolve("checkpoint-" + step);
         Path staging = outputDir.resolve(".checkpoint-" + step + "." + UUID.randomUUID() + ".tmp");
-        Files.createDirectories(staging);
         try {
+            Files.createDirectories(staging);
             writer.write(staging);
             if (Files.exists(target)) {
                 FileTrees.delete(target); // the same step written again (a retried run): replace it whole
             }
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             return target;
+        } catch (IOException e) {
+            // a full disk or a read-only volume: the previous checkpoints stay as they were
+            throw new IOException("cannot write checkpoint-" + step + " in " + outputDir + ": " + describe(e), e);
         } finally {
             if (Files.exists(staging)) {
                 FileTrees.delete(staging);
             }
         }
+    }
+
+    /** An I/O failure in words: the JDK's FileSystemException message holds only the path. */
+    static String describe(IOException e) {
+        String what = e.getMessage();
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+            what = fs.getReason() + " (" + fs.getFile() + ")";
+        }
+        return what;
     }
 
     /** Complete checkpoints in {@code outputDir}, oldest first. */
@@ -95,8 +107,8 @@ public final class Checkpoints {
      */
     public static void publishInto(Path dir, Writer writer) throws IOException {
         Path staging = dir.resolve(".result." + UUID.randomUUID() + ".tmp");
-        Files.createDirectories(staging);
         try {
+            Files.createDirectories(staging);
             writer.write(staging);
             List<Path> files;
             try (Stream<Path> s = Files.list(staging)) {
@@ -107,6 +119,8 @@ public final class Checkpoints {
                 Files.move(f, dir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING,
                         StandardCopyOption.ATOMIC_MOVE);
             }
+        } catch (IOException e) {
+            throw new IOException("cannot write the result in " + dir + ": " + describe(e), e);
         } finally {
             FileTrees.delete(staging);
         }
