@@ -217,6 +217,19 @@ class TrainerTest {
     }
 
     @Test
+    void aRunThatCannotFitInMemoryIsRefusedBeforeTraining() {
+        Path out = tmp.resolve("too-big");
+        Map<String, Object> a = args("sft", DataDirs.demo("finetune"), out);
+        a.put("per_device_train_batch_size", 60000);
+        a.put("model_max_length", 4096);
+        a.put("max_steps", 1);
+        var e = assertThrows(IllegalArgumentException.class, () -> train("sft", a, Long.MAX_VALUE));
+        assertTrue(e.getMessage().contains("not enough memory"), e.getMessage());
+        assertTrue(e.getMessage().contains("per_device_train_batch_size"), e.getMessage());
+        assertFalse(Files.exists(out.resolve("metrics.jsonl")));
+    }
+
+    @Test
     void badArgumentsAreAllNamedAtOnce() {
         Map<String, Object> a = args("sft", tmp, tmp.resolve("x"));
         a.put("learning_rate", "fast");
