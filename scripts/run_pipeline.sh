@@ -39,19 +39,50 @@ say() {
   if [[ -t 1 ]]; then printf '\n\033[1m== %s\033[0m\n' "$*"; else printf '\n== %s\n' "$*"; fi
 }
 
+json_field() { # json_field JSON NAME -> the value of the first "NAME": number or string
+  if [[ "$1" =~ \"$2\":\"(([^\"\\]|\\.)*)\" ]] || [[ "$1" =~ \"$2\":(-?[0-9.eE+-]+) ]]; then
+    printf '%s' "${BASH_REMATCH[1]}"
+  fi
+}
+
+pipeline_state() {
+  local status
+  status="$(curl -sf "$api/v1/jobs/$id")" || { echo UNREACHABLE; return; }
+  json_field "$status" state
+}
+
 # ---- start what is not running, and stop it again on the way out --------------------------------
 started=()
 for svc in kafka gateway trainer-worker merger inference-worker; do
   bash scripts/services.sh status "$svc" >/dev/null 2>&1 || started+=("$svc")
 done
+id=""
+follower=""
 cleanup() {
   local code=$? i
   trap - EXIT INT TERM
+  set +e # best effort from here on
+  IFS=$' \t\n' # a trap can fire inside "IFS= read"
+  [[ -n "$follower" ]] && kill "$follower" 2>/dev/null
+  # An interrupted pipeline is cancelled, or its queued stages would run at the next start.
+  if [[ -n "$id" && "$(pipeline_state)" =~ ^(QUEUED|RUNNING|RETRYING)$ ]]; then
+    say "cancelling pipeline $id"
+    curl -sf -o /dev/null -X POST "$api/v1/jobs/$id/cancel" || true
+    for _ in $(seq 1 20); do
+      [[ "$(pipeline_state)" =~ ^(QUEUED|RUNNING|RETRYING)$ ]] || break
+      sleep 1
+    done
+    echo "pipeline $id: $(pipeline_state)"
+  fi
   if [[ ${#started[@]} -gt 0 ]]; then
     say "stopping what this script started: ${started[*]}"
-    for (( i=${#started[@]}-1; i>=0; i-- )); do
-      bash scripts/services.sh stop "${started[i]}" || true
-    done
+    if [[ ${#started[@]} -eq 5 ]]; then
+      bash scripts/services.sh stop # all of them, the workers at once
+    else
+      for (( i=${#started[@]}-1; i>=0; i-- )); do
+        bash scripts/services.sh stop "${started[i]}"
+      done
+    fi
   fi
   exit "$code"
 }
@@ -103,22 +134,12 @@ echo "job $id; stages: ${children[*]}"
 echo "follow it elsewhere: curl -N $api/v1/jobs/$id/events"
 
 # ---- follow ---------------------------------------------------------------------------------------
-json_field() { # json_field JSON NAME -> the value of the first "NAME": number or string
-  if [[ "$1" =~ \"$2\":\"(([^\"\\]|\\.)*)\" ]] || [[ "$1" =~ \"$2\":(-?[0-9.eE+-]+) ]]; then
-    printf '%s' "${BASH_REMATCH[1]}"
-  fi
-}
-
-pipeline_state() {
-  local status
-  status="$(curl -sf "$api/v1/jobs/$id")" || { echo UNREACHABLE; return; }
-  json_field "$status" state
-}
-
 # One stage's server-sent events until it ends: "[2/6 sft] RUNNING step 4/10 loss 9.8761 ...".
 follow_stage() {
-  local child="$1" label="$2" line event state step total loss eta tps shown=""
-  while IFS= read -r line; do
+  local child="$1" label="$2" line event state step total loss eta tps shown="" events
+  exec {events}< <(curl -sN "$api/v1/jobs/$child/events")
+  follower=$! # curl: stopped by cleanup on an interrupt (a background command ignores SIGINT)
+  while IFS= read -r line <&"$events"; do
     [[ "$line" == data:* ]] || continue
     event="${line#data:}"
     state="$(json_field "$event" state)"
@@ -138,7 +159,9 @@ follow_stage() {
       echo "$text"
     fi
     shown="$text"
-  done < <(curl -sN "$api/v1/jobs/$child/events")
+  done
+  exec {events}<&-
+  follower=""
   [[ -t 1 && -n "$shown" ]] && echo
   return 0
 }
