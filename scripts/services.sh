@@ -123,9 +123,10 @@ launch() {
     echo "error: something else already listens on 127.0.0.1:$port ($svc's port)" >&2
     exit 1
   fi
-  : > "$log_dir/$svc.log"
-  # shellcheck disable=SC2086 # MMGPT_JAVA_OPTS is a list of options
+  # the previous run's log is kept one start longer, for reading what happened to it
+  [[ -s "$log_dir/$svc.log" ]] && mv "$log_dir/$svc.log" "$log_dir/$svc.log.1"
   # A simple command in the background, so that $! is the JVM's own PID.
+  # shellcheck disable=SC2086 # MMGPT_JAVA_OPTS is a list of options
   OMP_WAIT_POLICY=PASSIVE nohup java -Dai.djl.offline=true \
     -Dkafka.bootstrap.servers="$bootstrap" -Dmmgpt.storage.root="$storage" -Dquarkus.http.port="$port" \
     ${MMGPT_JAVA_OPTS:-} -jar "$(jar_of "$svc")" >>"$log_dir/$svc.log" 2>&1 </dev/null &
@@ -162,10 +163,13 @@ start() {
   [[ $# -eq 1 && "$1" == kafka ]] && return
   local targets=("$@")
   [[ ${#targets[@]} -eq 0 ]] && targets=("${services[@]}")
-  build_if_needed "${targets[@]}"
-  echo "services: storage $storage, Kafka $bootstrap"
   for svc in "${targets[@]}"; do
     running_pid "$svc" >/dev/null || started+=("$svc")
+  done
+  # only the jars of services about to start: a running JVM's jars are never replaced under it
+  [[ ${#started[@]} -gt 0 ]] && build_if_needed "${started[@]}"
+  echo "services: storage $storage, Kafka $bootstrap"
+  for svc in "${targets[@]}"; do
     launch "$svc"
   done
   for svc in "${started[@]}"; do
