@@ -130,6 +130,7 @@ if [[ "$code" != 201 ]]; then
 fi
 [[ "$job" =~ \"id\":\"([^\"]+)\" ]] && id="${BASH_REMATCH[1]}"
 [[ "$job" =~ \"children\":\[([^]]*)\] ]] && IFS=',' read -r -a children <<<"${BASH_REMATCH[1]//\"/}"
+submitted=$SECONDS
 echo "job $id; stages: ${children[*]}"
 echo "follow it elsewhere: curl -N $api/v1/jobs/$id/events"
 
@@ -200,7 +201,7 @@ if [[ "$state" != SUCCEEDED ]]; then
   exit 1
 fi
 [[ "$final_status" =~ \"artifacts\":\[\"([^\"]+)\" ]] && final="${BASH_REMATCH[1]}"
-say "pipeline $id SUCCEEDED in $((SECONDS - began)) s; final model: $MMGPT_STORAGE/$final"
+say "pipeline $id SUCCEEDED in $((SECONDS - submitted)) s ($((SECONDS - began)) s with the set-up); final model: $MMGPT_STORAGE/$final"
 
 # ---- one question ---------------------------------------------------------------------------------
 # Through the gateway's OpenAI-compatible API when it offers one; otherwise with the engine's CLI.
