@@ -1,13 +1,14 @@
 /**
  * Curves of a job's metrics against the optimizer step, built from its events as they arrive (or
- * from polled snapshots). Each event carries the latest value of every metric the worker has seen,
- * so a metric that is only measured now and then (eval_loss, the DPO rewards) repeats between
- * measurements: such a metric gets a point only when its value changes. The step metrics (loss,
- * learning rate, throughput) get one point per step reported.
+ * from polled snapshots). Each event carries the latest value of every metric the worker has seen.
+ * Evaluation metrics (eval_*) are measured every eval_steps only and repeat in the events between
+ * evaluations: they get a point only when their value changes. Every other metric (loss, learning
+ * rate, throughput, the DPO rewards) gets one point per step reported.
  */
 
-/** Measured at every logged step. */
-const PER_STEP = new Set(['loss', 'learning_rate', 'tokens_per_second']);
+function measuredNowAndThen(name: string): boolean {
+  return name.startsWith('eval_');
+}
 
 /** The charts the job page draws, and which metrics go on each. */
 export const CHARTS: { id: string; title: string; metrics: string[]; yLabel: string }[] = [
@@ -32,7 +33,7 @@ export class MetricSeries {
       const list = this.points.get(name) ?? [];
       const last = list[list.length - 1];
       if (last && step < last[0]) continue; // older than what is drawn: a replay we already have
-      if (PER_STEP.has(name)) {
+      if (!measuredNowAndThen(name)) {
         if (last && last[0] === step) {
           if (last[1] === value) continue;
           list[list.length - 1] = [step, value];

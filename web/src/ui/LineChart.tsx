@@ -45,6 +45,23 @@ export function formatValue(v: number): string {
   return Number(v.toPrecision(4)).toString();
 }
 
+/**
+ * Tick labels with as many digits as the spacing of the ticks needs (uPlot passes it as `increment`),
+ * in exponent form for very small or very large scales.
+ */
+export function tickLabels(vals: number[], increment?: number): string[] {
+  const spacing = increment && increment > 0 ? increment : vals.length > 1 ? Math.abs(vals[1] - vals[0]) : 0;
+  const magnitudes = vals.filter((v) => v !== 0).map(Math.abs);
+  const largest = magnitudes.length ? Math.max(...magnitudes) : 0;
+  if (largest > 0 && (largest < 1e-3 || largest >= 1e5)) {
+    // enough mantissa digits that neighbouring ticks differ
+    const digits = spacing > 0 ? Math.min(8, Math.max(1, Math.ceil(Math.floor(Math.log10(largest)) - Math.log10(spacing) - 1e-9))) : 1;
+    return vals.map((v) => (v === 0 ? '0' : v.toExponential(digits)));
+  }
+  const decimals = spacing > 0 ? Math.min(8, Math.max(0, Math.ceil(-Math.log10(spacing) - 1e-9))) : 0;
+  return vals.map((v) => v.toFixed(decimals));
+}
+
 /** A live line chart (uPlot): data updates redraw it in place; it follows its container's width. */
 export function LineChart({ id, title, series, xLabel, yLabel }: { id: string; title: string; series: LineSeries[]; xLabel: string; yLabel: string }) {
   const box = useRef<HTMLDivElement>(null);
@@ -63,7 +80,7 @@ export function LineChart({ id, title, series, xLabel, yLabel }: { id: string; t
       scales: { x: { time: false } },
       axes: [
         { label: xLabel, stroke: '#333', grid: { stroke: '#e4e4e4' }, ticks: { stroke: '#bbb' } },
-        { label: yLabel, stroke: '#333', grid: { stroke: '#e4e4e4' }, ticks: { stroke: '#bbb' }, size: 64, values: (_u, vals) => vals.map(formatValue) },
+        { label: yLabel, stroke: '#333', grid: { stroke: '#e4e4e4' }, ticks: { stroke: '#bbb' }, size: 64, values: (_u, vals, _axis, _space, increment) => tickLabels(vals, increment) },
       ],
       series: [
         { label: xLabel },
