@@ -35,6 +35,11 @@ export function JobPage({ id }: { id: string }) {
       current = next;
       setJob(next);
     };
+    // A snapshot from GET may be older than the events already folded in (the gateway reads the
+    // status and event topics separately): only a newer or equal one replaces what is shown.
+    const offer = (snapshot: JobStatus) => {
+      if (!current || snapshot.seq >= current.seq) update(snapshot);
+    };
     const addPoint = (step: number | undefined, metrics: Record<string, number> | undefined) => {
       if (step !== undefined && series.add(step, metrics)) setVersion((v) => v + 1);
     };
@@ -53,12 +58,12 @@ export function JobPage({ id }: { id: string }) {
             if (current) update(applyEvent(current, event));
             if (isTerminal(event.state)) {
               // the final snapshot also carries what the gateway adds (children, timestamps)
-              getJson<JobStatus>(`v1/jobs/${encodeURIComponent(id)}`, signal).then(update, () => undefined);
+              getJson<JobStatus>(`v1/jobs/${encodeURIComponent(id)}`, signal).then(offer, () => undefined);
             }
           },
           onSnapshot(status: JobStatus) {
             addPoint(status.progress?.step, status.metrics);
-            if (!current || status.seq >= current.seq) update(status);
+            offer(status);
           },
           onMode(m, detail) {
             setMode(m);
