@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -29,6 +30,8 @@ import org.mmgpt.protocol.storage.ArtifactStore;
 class SeedDefaultsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<Map<String, Object>> PARAMS = new TypeReference<>() {
+    };
     private static final Path WEB = Path.of("").toAbsolutePath();
     private static final Path REPO = WEB.getParent();
     /** Script options that are no job parameter: what to run, and where the services put results. */
@@ -62,7 +65,7 @@ class SeedDefaultsTest {
             assertEquals("$MODEL", script.remove("model_name_or_path"), stage);
 
             Map<String, String> form = new TreeMap<>();
-            all.get(stage).fields().forEachRemaining(e -> form.put(e.getKey(), e.getValue().asText()));
+            all.get(stage).properties().forEach(e -> form.put(e.getKey(), e.getValue().asText()));
             assertEquals("models/tiny", form.remove("model_name_or_path"), stage);
             assertEquals(script.keySet(), form.keySet(), "parameters of " + stage);
             script.forEach((name, value) -> {
@@ -87,13 +90,13 @@ class SeedDefaultsTest {
         Map<String, Object> pipeline = new LinkedHashMap<>();
         pipeline.put("model_name_or_path", "models/tiny");
         for (String stage : new String[] {"pt", "sft", "dpo"}) {
-            Map<String, Object> params = JSON.convertValue(all.get(stage), Map.class);
+            Map<String, Object> params = JSON.convertValue(all.get(stage), PARAMS);
             valid(validator, stage, params);
             params.remove("model_name_or_path");
             pipeline.put(stage, params);
         }
         valid(validator, "pipeline", pipeline);
-        Map<String, Object> merge = JSON.convertValue(all.get("merge"), Map.class);
+        Map<String, Object> merge = JSON.convertValue(all.get("merge"), PARAMS);
         assertEquals("", merge.get("lora_model"), "the user picks the adapter");
         merge.put("lora_model", "adapters/a1");
         valid(validator, "merge", merge);
