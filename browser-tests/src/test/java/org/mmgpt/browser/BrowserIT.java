@@ -81,6 +81,12 @@ class BrowserIT {
     }
 
     @Test
+    @Order(0)
+    void theFrameAndTheChatPageOnAnyGateway() throws Exception {
+        runE2e("shell.e2e.mjs", Map.of());
+    }
+
+    @Test
     @Order(1)
     void jobsDashboard() throws Exception {
         runE2e("jobs.e2e.mjs", Map.of());
