@@ -93,10 +93,10 @@ describe('jobs dashboard', () => {
     jobs.pt = await startJob(page, 'pt', {
       model: MODEL,
       data: 'data/pretrain',
-      maxSteps: 24,
+      maxSteps: 16,
       edit(params) {
         Object.assign(params, {
-          block_size: 64, per_device_train_batch_size: 2, logging_steps: 1, eval_steps: 10,
+          block_size: 64, per_device_train_batch_size: 2, logging_steps: 1, eval_steps: 6,
           validation_split_percentage: 10, max_eval_samples: 4, learning_rate: 1e-3, gradient_checkpointing: false,
         });
       },
@@ -111,7 +111,7 @@ describe('jobs dashboard', () => {
     }, null, LONG);
     const running = await readJobPage(page);
     assert.equal(running.live, 'Live', 'followed over server-sent events');
-    assert.match(running.progressText, /step \d+ of 24/);
+    assert.match(running.progressText, /step \d+ of 16/);
     await shot(page, 'job-running');
     await page.waitForFunction((n) => Number(document.querySelector('#chart-loss')?.dataset.points) > n, running.points['chart-loss'], LONG);
 
