@@ -31,7 +31,7 @@ after(async () => {
 /** Sends a message with Enter and records how the answer grew; resolves when it is complete. */
 async function ask(text) {
   const before = await page.locator('li.turn.assistant').count();
-  await page.getByLabel('Message').fill(text);
+  await page.getByRole('textbox', { name: 'Message', exact: true }).fill(text);
   await page.evaluate(() => {
     window.__lengths = [];
     const log = document.querySelector('ol.turns');
@@ -40,7 +40,7 @@ async function ask(text) {
       if (last?.dataset.streaming === 'true') window.__lengths.push(last.querySelector('.text').textContent.length);
     }).observe(log, { subtree: true, childList: true, characterData: true, attributes: true });
   });
-  await page.getByLabel('Message').press('Enter');
+  await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
   const answer = page.locator('li.turn.assistant').nth(before);
   await answer.and(page.locator('[data-streaming="false"]')).waitFor(LONG);
   return { answer, lengths: await page.evaluate(() => window.__lengths) };
@@ -60,8 +60,9 @@ describe('chat', () => {
 
   it('streams an answer into the page as it is generated', async () => {
     const { answer, lengths } = await ask('What is hypertension?');
-    const text = await answer.locator('.text').innerText();
-    assert.ok(text.trim().length > 0, 'some text came back');
+    // a random micro model may well answer in whitespace: any text counts
+    const text = await answer.locator('.text').textContent();
+    assert.ok(text.length > 0 && text !== '…', 'some text came back');
     const grew = new Set(lengths.filter((n) => n > 0));
     assert.ok(grew.size >= 2, `the answer grew in steps while streaming (lengths seen: ${lengths.join(', ')})`);
     const sent = requests.at(-1).body;
@@ -85,14 +86,14 @@ describe('chat', () => {
     await answer.getByRole('button', { name: 'Copy the answer' }).click();
     await answer.getByText('Copied').waitFor();
     const clip = await page.evaluate(() => navigator.clipboard.readText());
-    assert.equal(clip, await answer.locator('.text').innerText());
+    assert.equal(clip, await answer.locator('.text').textContent());
   });
 
   it('stops a long answer with the Stop button', async () => {
     // long enough to stop midway, within a small model's context (1024 positions for the micro model)
     await page.getByLabel('Max tokens').fill('900');
-    await page.getByLabel('Message').fill('Tell me everything about the heart.');
-    await page.getByLabel('Message').press('Enter');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).fill('Tell me everything about the heart.');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
     const answer = page.locator('li.turn.assistant').last();
     await page.waitForFunction(() => ([...document.querySelectorAll('li.turn.assistant')].pop()?.querySelector('.text')?.textContent ?? '').replace('…', '').length > 0, null, LONG);
     await page.getByRole('button', { name: 'Stop' }).click();
@@ -116,7 +117,7 @@ describe('chat', () => {
     const phone = await openPage(browser, { width: 390, height: 844, mobile: true });
     await phone.goto('#/chat');
     await setApiKey(phone);
-    await phone.getByLabel('Message').waitFor();
+    await phone.getByRole('textbox', { name: 'Message', exact: true }).waitFor();
     assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth));
     await shot(phone, 'chat-phone');
     await phone.context().close();

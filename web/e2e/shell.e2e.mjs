@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { accessibilityProblems, BASE_URL, launch, openPage, shot } from './browser.mjs';
+import { API_KEY } from './keys.mjs';
 
 let browser;
 let chatApi;
@@ -10,7 +11,7 @@ let chatApi;
 before(async () => {
   browser = await launch();
   chatApi = (await fetch(new URL('v1/models', BASE_URL), {
-    headers: process.env.MMGPT_E2E_API_KEY ? { Authorization: `Bearer ${process.env.MMGPT_E2E_API_KEY}` } : {},
+    headers: API_KEY ? { Authorization: `Bearer ${API_KEY}` } : {},
   })).status !== 404;
 });
 
@@ -25,13 +26,20 @@ describe('the pages around the content', () => {
     await page.getByRole('heading', { level: 1, name: 'Chat' }).waitFor();
     assert.equal(await page.getByRole('link', { name: 'Chat' }).getAttribute('aria-current'), 'page');
     assert.equal(await page.title(), 'Chat · MyMedicalGPT');
+    if (chatApi && API_KEY) {
+      // the chat API wants the key: the page says so and offers to take it
+      await page.getByRole('alert').getByRole('button', { name: 'Set API key' }).click();
+      const dialog = page.getByRole('dialog', { name: 'API key' });
+      await dialog.getByLabel('Key', { exact: true }).fill(API_KEY);
+      await dialog.getByRole('button', { name: 'Save' }).click();
+    }
     if (chatApi) {
       await page.waitForFunction(() => document.querySelectorAll('#chat-model option[value]:not([value=""])').length > 0);
     } else {
       await page.getByText('This gateway does not serve chat yet (GET /v1/models answered 404).').waitFor();
       assert.ok(await page.getByRole('button', { name: 'Send' }).isDisabled(), 'nothing to send to');
     }
-    for (const label of ['System prompt', 'Temperature', 'Top p', 'Top k', 'Max tokens', 'Repetition penalty', 'Seed', 'Message']) {
+    for (const label of ['System prompt', 'Temperature', 'Top p', 'Top k', 'Max tokens', 'Repetition penalty', 'Seed']) {
       assert.equal(await page.getByLabel(label, { exact: true }).count(), 1, `a field labelled ${label}`);
     }
     await shot(page, 'chat-page');
@@ -64,7 +72,7 @@ describe('the pages around the content', () => {
   it('reads on a phone: settings folded away, nothing wider than the screen', async () => {
     const phone = await openPage(browser, { width: 390, height: 844, mobile: true });
     await phone.goto('#/chat');
-    await phone.getByLabel('Message').waitFor();
+    await phone.getByRole('textbox', { name: 'Message', exact: true }).waitFor();
     assert.equal(await phone.locator('details.settings').getAttribute('open'), null, 'settings folded on a small screen');
     assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth));
     await shot(phone, 'chat-page-phone');

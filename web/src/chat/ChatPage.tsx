@@ -143,7 +143,8 @@ export function ChatPage({ model: requestedModel }: { model: string }) {
         latest = s.text;
         show(s.text, undefined, true);
       }, c.signal);
-      show(final.text, noteOf(final) || undefined, false);
+      // Stop ends the stream quietly (the body is cancelled): the answer is as far as it got
+      show(final.text, c.signal.aborted ? 'stopped' : noteOf(final) || undefined, false);
     } catch (err) {
       if (c.signal.aborted) {
         show(latest, 'stopped', false);

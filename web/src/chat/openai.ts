@@ -81,7 +81,9 @@ export async function streamChat(
 ): Promise<StreamState> {
   const response = await fetch('v1/chat/completions', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream', ...authHeaders() },
+    // OpenAI's own clients send Accept: application/json even for a stream, and some servers (this
+    // gateway among them) answer 406 to text/event-stream alone: offer both.
+    headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream, application/json', ...authHeaders() },
     body: JSON.stringify({ model, messages, ...sampling, stream: true, stream_options: { include_usage: true } }),
     signal,
   });
