@@ -29,7 +29,10 @@ export async function launch() {
   });
 }
 
-/** A page of the gateway's web app; every console error and failed page load fails the test later. */
+/**
+ * A page of the gateway's web app; every console error, failed page load and request that leaves
+ * the gateway (a CDN, a font service) is recorded in page.problems, and the tests check it.
+ */
 export async function openPage(browser, { width = 1280, height = 900, mobile = false } = {}) {
   const context = await browser.newContext({
     baseURL: BASE_URL,
@@ -43,6 +46,11 @@ export async function openPage(browser, { width = 1280, height = 900, mobile = f
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error') page.problems.push(`console error: ${m.text()}`);
+  });
+  const gateway = new URL(BASE_URL).origin;
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (/^(https?|wss?):$/.test(url.protocol) && url.origin !== gateway) page.problems.push(`request outside the gateway: ${r.url()}`);
   });
   return page;
 }

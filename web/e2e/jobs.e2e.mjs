@@ -112,6 +112,7 @@ describe('jobs dashboard', () => {
     const running = await readJobPage(page);
     assert.equal(running.live, 'Live', 'followed over server-sent events');
     assert.match(running.progressText, /step \d+ of 16/);
+    assert.match(await page.locator('dl.facts').innerText(), /ETA\s+(\S.* left|estimating…)/);
     await shot(page, 'job-running');
     await page.waitForFunction((n) => Number(document.querySelector('#chart-loss')?.dataset.points) > n, running.points['chart-loss'], LONG);
 
@@ -177,6 +178,18 @@ describe('jobs dashboard', () => {
     );
     assert.ok((await readJobPage(polling)).points['chart-loss'] >= 2, 'the loss curve grows from polled snapshots');
     await shot(polling, 'job-polling');
+
+    // The list shows it running: its state, how far it is and an ETA, refreshed as it goes.
+    await page.goto('#/jobs');
+    await page.locator(`tr[data-job-id="${jobs.cancelled}"] .badge.state-running`).waitFor(LONG);
+    await page.waitForFunction((id) => {
+      const row = document.querySelector(`tr[data-job-id="${id}"]`);
+      const bar = row?.querySelector('[role=progressbar]');
+      const eta = row?.querySelector('td[data-label="ETA"]')?.textContent ?? '';
+      return /step [1-9]/.test(bar?.getAttribute('aria-valuetext') ?? '') && /\S left$|estimating…/.test(eta);
+    }, jobs.cancelled, LONG);
+    await shot(page, 'jobs-running');
+    await page.goto(`#/jobs/${jobs.cancelled}`);
 
     await stateIs(page, 'RUNNING');
     await page.getByRole('button', { name: 'Cancel job' }).click();

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.common.WithTestResource;
@@ -23,6 +24,8 @@ import org.mmgpt.testsupport.KafkaBrokerResource;
 class WebPagesTest extends GatewayTestBase {
 
     private static final Pattern ASSET = Pattern.compile("(?:src|href)=\"\\./(assets/[^\"]+)\"");
+    /** A URL with a host of its own ({@code https://cdn...}, {@code //fonts...}): the pages must load none. */
+    private static final Pattern ELSEWHERE = Pattern.compile("(?:src|href)=\"(?:[a-z]+:)?//|url\\(\\s*['\"]?(?:[a-z]+:)?//|@import");
 
     @Test
     void theRootServesThePageAndEveryBundleItNames() {
@@ -38,12 +41,17 @@ class WebPagesTest extends GatewayTestBase {
         }
         assertTrue(assets.stream().anyMatch(a -> a.endsWith(".js")), "a script bundle in " + html);
         assertTrue(assets.stream().anyMatch(a -> a.endsWith(".css")), "a style sheet in " + html);
+        assertFalse(ELSEWHERE.matcher(html).find(), "the page loads everything from the gateway (no CDN): " + html);
         for (String asset : assets) {
-            String type = given().get("/" + asset).then().statusCode(200)
+            var answer = given().get("/" + asset).then().statusCode(200)
                     .header("Cache-Control", "public, max-age=31536000, immutable")
-                    .extract().contentType();
+                    .extract();
+            String type = answer.contentType();
             assertTrue(type.startsWith(asset.endsWith(".js") ? "text/javascript" : "text/css")
                     || type.startsWith("application/javascript"), asset + " served as " + type);
+            if (asset.endsWith(".css")) {
+                assertFalse(ELSEWHERE.matcher(answer.asString()).find(), asset + " loads something from another host");
+            }
         }
         given().get("/index.html").then().statusCode(200).header("Cache-Control", "no-cache");
     }
