@@ -14,6 +14,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.mmgpt.protocol.topics.Topics;
 
 /**
  * What a service reads from its configuration, from its own application.properties: the keys (any
@@ -104,12 +105,15 @@ final class ServiceConfig {
 
     /**
      * The (topic, consumer group) pairs the service consumes with a group of its own: the job
-     * plumbing's mmgpt.worker.requests-topic and group-id, and each incoming SmallRye channel's
-     * topic and group.id (a group with ${quarkus.uuid} is per start, nothing to scale on).
+     * plumbing's mmgpt.worker.requests-topic and group-id, the serving consumer's
+     * mmgpt.inference.group-id (it reads Topics.INFERENCE_REQUESTS, named in code), and each incoming
+     * SmallRye channel's topic and group.id (a group with ${quarkus.uuid} is per start, nothing to
+     * scale on).
      */
     Set<String> consumedGroups() {
         Set<String> pairs = new LinkedHashSet<>();
         value("mmgpt.worker.requests-topic").ifPresent(t -> pairs.add(t + " " + required("mmgpt.worker.group-id")));
+        value("mmgpt.inference.group-id").ifPresent(g -> pairs.add(Topics.INFERENCE_REQUESTS + " " + g));
         Pattern channel = Pattern.compile("mp\\.messaging\\.incoming\\.([^.]+)\\.topic");
         for (String key : values.keySet()) {
             Matcher m = channel.matcher(key);
