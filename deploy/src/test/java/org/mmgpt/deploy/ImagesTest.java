@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -145,5 +146,40 @@ class ImagesTest {
         assertTrue(cuda.one("RUN").contains("unzip -q /tmp/libtorch.zip -d /opt"), "libtorch unpacked where PYTORCH_LIBRARY_PATH points");
         assertEquals("/opt/libtorch/lib", env.get("PYTORCH_LIBRARY_PATH"));
         assertTrue(cuda.one("FROM").startsWith("nvidia/cuda:12.8"), "CUDA 12.8 for cu128");
+    }
+
+    /**
+     * DJL loads the CUDA libtorch through its JNI library for that flavour, which comes from the
+     * pytorch-jni jar in the packaged worker (offline, nothing is downloaded): that jar must be built
+     * for the image's PyTorch version and hold a linux-x86_64 library of the image's flavour. Checked
+     * on the packaged workers that run PyTorch (`mvn verify` packages them before this module).
+     */
+    @Test
+    void theWorkersPackagedForTheCudaImageCarryDjlsJniLibraryForItsFlavour() throws IOException {
+        Map<String, String> env = dockerfile("Dockerfile.cuda").env();
+        String entry = "jnilib/linux-x86_64/" + env.get("PYTORCH_FLAVOR") + "/libdjl_torch.so";
+        List<String> checked = new ArrayList<>();
+        for (String service : List.of("trainer-worker", "inference-worker")) {
+            Path lib = Manifests.REPO.resolve(service).resolve("target/quarkus-app/lib/main");
+            if (!Files.isDirectory(lib)) {
+                continue;
+            }
+            List<Path> jars;
+            try (var files = Files.list(lib)) {
+                jars = files.filter(f -> f.getFileName().toString().startsWith("ai.djl.pytorch.")).toList();
+            }
+            if (jars.isEmpty()) {
+                continue; // this service runs no PyTorch (yet)
+            }
+            Path jni = jars.stream().filter(f -> f.getFileName().toString().startsWith("ai.djl.pytorch.pytorch-jni-"))
+                    .findFirst().orElseThrow(() -> new AssertionError(service + " has DJL's PyTorch engine but no pytorch-jni"));
+            assertTrue(jni.getFileName().toString().startsWith("ai.djl.pytorch.pytorch-jni-" + env.get("PYTORCH_VERSION") + "-"),
+                    jni + " is not built for PyTorch " + env.get("PYTORCH_VERSION"));
+            try (var zip = new java.util.zip.ZipFile(jni.toFile())) {
+                assertTrue(zip.getEntry(entry) != null, jni.getFileName() + " has no " + entry);
+            }
+            checked.add(service);
+        }
+        Assumptions.assumeFalse(checked.isEmpty(), "no packaged worker (run mvn verify, or package trainer-worker first)");
     }
 }
