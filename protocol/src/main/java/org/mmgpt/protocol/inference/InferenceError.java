@@ -13,6 +13,8 @@ public record InferenceError(Code code, String message) {
         @JsonProperty("invalid_request") INVALID_REQUEST(400),
         /** The worker's queue for the model is full: try again shortly (503). */
         @JsonProperty("overloaded") OVERLOADED(503),
+        /** No worker took the request, or its worker went silent (the gateway says so itself) (503). */
+        @JsonProperty("unavailable") UNAVAILABLE(503),
         /** The request's deadline passed before it finished (504). */
         @JsonProperty("timeout") TIMEOUT(504),
         /** The model failed to load or to run (500). */
