@@ -7,7 +7,7 @@
 # The model's parent directory is the storage root and the model's directory name its id (what
 # requests put in "model"; /chat uses it by default); workers answer health on ports PORT+1..PORT+N.
 # Prints the base URL once the gateway and every worker are ready; Ctrl-C or SIGTERM stops everything
-# this script started (a Kafka broker that was already running is left alone).
+# this script started (a broker already listening on KAFKA_PORT, default 9092, is used and left alone).
 #
 # API keys: MMGPT_API_KEYS=key1,key2 turns them on; without it the gateway runs in the local profile,
 # which serves without keys. Logs: .run/logs/serve-*.log. MMGPT_THREADS sets each worker's threads.
@@ -75,11 +75,12 @@ trap stop_all EXIT
 trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
 
-if ! bash "$root/scripts/kafka.sh" status >/dev/null 2>&1; then
+# A broker already listening (scripts/kafka.sh's or another) is used as it is.
+kafka="127.0.0.1:${KAFKA_PORT:-9092}"
+if ! (exec 3<>"/dev/tcp/127.0.0.1/${KAFKA_PORT:-9092}") 2>/dev/null; then
   bash "$root/scripts/kafka.sh" start >&2
   started_kafka=true
 fi
-kafka="127.0.0.1:${KAFKA_PORT:-9092}"
 
 # DJL stays offline; libgomp's idle threads sleep (they starve the compute threads on small machines).
 java_opts=(-Dai.djl.offline=true -Dai.djl.pytorch.num_threads="${MMGPT_THREADS:-1}" -Dai.djl.pytorch.num_interop_threads=1)
