@@ -39,7 +39,7 @@ final class ModelServer {
     private static final System.Logger LOG = System.getLogger(ModelServer.class.getName());
 
     enum Offer {
-        /** Queued; the task's output hears of it. */
+        /** Taken: the task's output hears how it ends (already, if the server could not serve it at all). */
         ACCEPTED,
         /** The queue is full: the worker is overloaded. */
         FULL,
@@ -122,6 +122,11 @@ final class ModelServer {
             }
             if (state == State.FAILED) {
                 task.output().failed(InferenceError.of(Code.INTERNAL, loadError));
+                return Offer.ACCEPTED;
+            }
+            if (task.n() > maxBatch) { // it would wait at the head of the queue forever
+                task.output().failed(InferenceError.of(Code.INVALID_REQUEST, "n is " + task.n()
+                        + " but this worker generates at most " + maxBatch + " sequences together"));
                 return Offer.ACCEPTED;
             }
             if (held + task.n() > maxBatch + maxQueued) {
@@ -269,9 +274,14 @@ final class ModelServer {
                 for (int i = 0; i < task.n(); i++) {
                     r.sequences.add(prompts.lm().sequence(ids, prompts.params(task, ids.length, i), listener(r, i)));
                 }
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException e) { // a template that refuses the conversation, a prompt too long
                 release(task.n());
                 task.output().failed(InferenceError.of(Code.INVALID_REQUEST, e.getMessage()));
+                continue;
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "cannot prepare request " + task.id(), e);
+                release(task.n());
+                task.output().failed(InferenceError.of(Code.INTERNAL, "cannot prepare the request: " + e.getMessage()));
                 continue;
             }
             running.put(task.id(), r);
