@@ -13,7 +13,8 @@ if [[ ! -f gateway/target/quarkus-app/quarkus-run.jar || ! -f inference-worker/t
   echo "building the services (mvn install -DskipTests), once ..." >&2
   mvn -B -q -ntp install -DskipTests >&2
 fi
-mvn -B -q -ntp -pl serving-e2e test-compile dependency:build-classpath -Dmdep.includeScope=test \
+# -am: the sibling modules from this checkout, never whatever another checkout installed in ~/.m2
+mvn -B -q -ntp -pl serving-e2e -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/bench.classpath >&2
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1
 exec java -Xmx4g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \

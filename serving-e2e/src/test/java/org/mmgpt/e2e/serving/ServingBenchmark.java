@@ -87,9 +87,18 @@ public final class ServingBenchmark {
     private static void run(Path model, Service gateway) throws Exception {
         StringBuilder table = new StringBuilder(String.format("%n| %-52s | %12s |%n|%s|%s|%n", "tiny model, 1 thread, greedy",
                 "value", "-".repeat(54), "-".repeat(14)));
-        List<Double> direct;
+        List<Double> direct = new ArrayList<>();
+        List<Double> served = new ArrayList<>();
         try (LanguageModel lm = LanguageModel.load(model, null)) {
-            direct = directLatencies(lm);
+            // Alternated, so that whatever else runs on the machine weighs on both alike.
+            for (int i = 0; i < LATENCY_RUNS + 5; i++) {
+                double d = directLatency(lm);
+                double s = servedLatency(gateway);
+                if (i >= 5) {
+                    direct.add(d);
+                    served.add(s);
+                }
+            }
             for (int c : new int[] {1, 4, 8}) {
                 table.append(row("engine alone: tokens/s, " + c + " sequences together", directTokensPerSecond(lm, c)));
             }
@@ -104,7 +113,6 @@ public final class ServingBenchmark {
                 table.append(row("  " + c + " streams / 1 stream", s.tokensPerSecond / oneStream));
             }
         }
-        List<Double> served = servedLatencies(gateway);
         double d50 = percentile(direct, 50);
         double s50 = percentile(served, 50);
         table.append(row("engine alone: " + SHORT_TOKENS + "-token answer p50 / p90, ms", d50, percentile(direct, 90)));
@@ -121,22 +129,16 @@ public final class ServingBenchmark {
         return String.format("| %-52s | %12s |%n", what, v);
     }
 
-    /** The engine alone: the same short answer as {@link #servedLatencies}, timed from the messages to the text. */
-    private static List<Double> directLatencies(LanguageModel lm) {
-        List<Double> ms = new ArrayList<>();
-        for (int i = 0; i < LATENCY_RUNS + 5; i++) {
-            long t0 = System.nanoTime();
-            ChatTemplate template = lm.template(null);
-            SamplingParams params = lm.defaults().maxNewTokens(SHORT_TOKENS).sampling(0f, null, null)
-                    .stopStrings(template.stopStrings()).build();
-            Sequence seq = lm.sequence(lm.chatPrompt(template, List.of(ChatMessage.user(QUESTION))), params, null);
-            Generator.run(lm.model(), List.of(seq));
-            seq.text();
-            if (i >= 5) {
-                ms.add((System.nanoTime() - t0) / 1e6);
-            }
-        }
-        return ms;
+    /** The engine alone: the same short answer as {@link #servedLatency}, timed from the messages to the text. */
+    private static double directLatency(LanguageModel lm) {
+        long t0 = System.nanoTime();
+        ChatTemplate template = lm.template(null);
+        SamplingParams params = lm.defaults().maxNewTokens(SHORT_TOKENS).sampling(0f, null, null)
+                .stopStrings(template.stopStrings()).build();
+        Sequence seq = lm.sequence(lm.chatPrompt(template, List.of(ChatMessage.user(QUESTION))), params, null);
+        Generator.run(lm.model(), List.of(seq));
+        seq.text();
+        return (System.nanoTime() - t0) / 1e6;
     }
 
     private static double directTokensPerSecond(LanguageModel lm, int n) {
@@ -152,21 +154,15 @@ public final class ServingBenchmark {
         return tokens / ((System.nanoTime() - t0) / 1e9);
     }
 
-    private static List<Double> servedLatencies(Service gateway) throws Exception {
-        List<Double> ms = new ArrayList<>();
-        for (int i = 0; i < LATENCY_RUNS + 5; i++) {
-            long t0 = System.nanoTime();
-            HttpResponse<String> r = HTTP.send(post(gateway, Map.of("model", MODEL, "temperature", 0,
-                    "max_tokens", SHORT_TOKENS, "messages", List.of(Map.of("role", "user", "content", QUESTION)))),
-                    HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException(r.body());
-            }
-            if (i >= 5) {
-                ms.add((System.nanoTime() - t0) / 1e6);
-            }
+    private static double servedLatency(Service gateway) throws Exception {
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = HTTP.send(post(gateway, Map.of("model", MODEL, "temperature", 0,
+                "max_tokens", SHORT_TOKENS, "messages", List.of(Map.of("role", "user", "content", QUESTION)))),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(r.body());
         }
-        return ms;
+        return (System.nanoTime() - t0) / 1e6;
     }
 
     private record Streams(double tokensPerSecond, double ttftP50, double ttftP90) {
