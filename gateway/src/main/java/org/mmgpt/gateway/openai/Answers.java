@@ -43,20 +43,22 @@ public final class Answers {
 
     /** What the stream says so far: texts and finish reasons per choice, token counts. */
     public static final class Tally {
-        private final String[] texts;
+        private final StringBuilder[] texts;
         private final String[] finishReasons;
         private int promptTokens;
         private int completionTokens;
 
         Tally(int n) {
-            texts = new String[n];
+            texts = new StringBuilder[n];
             finishReasons = new String[n];
-            java.util.Arrays.fill(texts, "");
+            for (int i = 0; i < n; i++) {
+                texts[i] = new StringBuilder();
+            }
         }
 
         void add(InferenceResponse r) {
             if (r.text() != null) {
-                texts[r.index()] += r.text();
+                texts[r.index()].append(r.text());
             }
             if (r.kind() == Kind.END) {
                 finishReasons[r.index()] = r.finishReason();
@@ -66,7 +68,7 @@ public final class Answers {
         }
 
         public String text(int index) {
-            return texts[index];
+            return texts[index].toString();
         }
 
         public String finishReason(int index) {
