@@ -10,6 +10,10 @@ import java.util.Optional;
 @ConfigMapping(prefix = "mmgpt.inference")
 public interface InferenceConfig {
 
+    /** The consumer group every inference worker of a deployment joins to share the requests. */
+    @WithDefault("mmgpt-inference")
+    String groupId();
+
     /** Models kept loaded at once; the least recently used one is unloaded to make room. */
     @WithDefault("2")
     int maxResidentModels();

@@ -12,8 +12,8 @@ import org.mmgpt.protocol.inference.ModelCatalog;
 import org.mmgpt.protocol.inference.ModelNotFoundException;
 
 /**
- * Ready once every model of mmgpt.inference.preload is loaded (none listed: at once). The data shows
- * the resident models, least recently used first, and this worker's id.
+ * Ready once the request consumer runs and every model of mmgpt.inference.preload is loaded. The data
+ * shows the resident models, least recently used first, and this worker's id.
  */
 @Readiness
 @ApplicationScoped
@@ -23,6 +23,8 @@ public class ServingHealth implements HealthCheck {
     ServingService serving;
     @Inject
     InferenceConfig config;
+    @Inject
+    RequestConsumer requests;
 
     @Override
     public HealthCheckResponse call() {
@@ -35,7 +37,7 @@ public class ServingHealth implements HealthCheck {
                 loaded = false;
             }
         }
-        return HealthCheckResponse.named("models-loaded").status(loaded)
+        return HealthCheckResponse.named("models-loaded").status(loaded && requests.isRunning())
                 .withData("resident", resident.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                         .collect(Collectors.joining(",")))
                 .withData("worker", serving.workerId()).build();
