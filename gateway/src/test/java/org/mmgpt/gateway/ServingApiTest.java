@@ -135,6 +135,33 @@ class ServingApiTest extends GatewayTestBase {
     void clientsThatAcceptOnlyAnotherTypeAre406() {
         given().header("Authorization", "Bearer " + KEY).contentType(ContentType.JSON).accept("text/html")
                 .body(chat(Map.of())).post("/v1/chat/completions").then().statusCode(406);
+        given().header("Authorization", "Bearer " + KEY).contentType(ContentType.JSON).accept("text/event-stream;q=0")
+                .body(Map.of("message", "hi")).post("/chat").then().statusCode(406);
+    }
+
+    /**
+     * Clients that accept only server-sent events reach every generating endpoint: the request is
+     * matched and answered (here a 404 for an unknown model and a 400 for a bad field, both in OpenAI's
+     * JSON shape, since no worker runs in this test; serving-e2e streams real answers to such a client).
+     */
+    @Test
+    void clientsThatAcceptOnlyEventStreamsAreServed() {
+        for (String accept : List.of("text/event-stream", "text/*", "text/html, text/event-stream;q=0.9")) {
+            for (String path : List.of("/v1/chat/completions", "/v1/completions", "/chat")) {
+                Map<String, Object> body = switch (path) {
+                    case "/chat" -> Map.of("model", "models/none", "message", "hi", "stream", true);
+                    case "/v1/completions" -> Map.of("model", "models/none", "prompt", "Hi", "stream", true);
+                    default -> chat(Map.of("model", "models/none", "stream", true));
+                };
+                given().header("Authorization", "Bearer " + KEY).contentType(ContentType.JSON).accept(accept)
+                        .body(body).post(path).then().statusCode(404)
+                        .contentType(ContentType.JSON)
+                        .body("error.code", equalTo("model_not_found"));
+            }
+            given().header("Authorization", "Bearer " + KEY).contentType(ContentType.JSON).accept(accept)
+                    .body(chat(Map.of("stream", true, "top_p", 0))).post("/v1/chat/completions").then().statusCode(400)
+                    .body("error.param", equalTo("top_p"));
+        }
     }
 
     @Test

@@ -29,6 +29,7 @@ public class CompletionsResource {
      * "application/*" lets through OpenAI's clients (they accept application/json, even for streams) and
      * any client accepting anything, yet keeps the framework from framing the chunks itself (it would
      * wrap them as SSE events for a text/event-stream or wildcard type, in a JSON array for JSON).
+     * Clients that accept only text/event-stream are let in by {@link StreamAccept}.
      */
     @POST
     @Produces("application/*")

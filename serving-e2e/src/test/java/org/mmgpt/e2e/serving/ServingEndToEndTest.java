@@ -97,10 +97,14 @@ class ServingEndToEndTest {
 
     @Test
     @Order(2)
-    void theStreamIsServerSentEventsByteForByte() throws Exception {
-        HttpResponse<String> r = post(gateways.get(0), "/v1/chat/completions", Map.of("model", MODEL, "stream", true,
-                "max_tokens", 5, "messages", List.of(Map.of("role", "user", "content", "Hi"))));
-        assertEquals(200, r.statusCode());
+    void theStreamIsServerSentEventsByteForByteEvenForAClientAcceptingOnlyThose() throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(gateways.get(0).url() + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+                .header("Accept", "text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("model", MODEL, "stream", true,
+                        "max_tokens", 5, "messages", List.of(Map.of("role", "user", "content", "Hi")))))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
         assertEquals("text/event-stream", r.headers().firstValue("Content-Type").orElseThrow());
         String body = r.body();
         assertTrue(body.endsWith("\n\ndata: [DONE]\n\n"), body);
