@@ -2,6 +2,7 @@ package org.mmgpt.trainer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.mmgpt.engine.train.Trainer;
 import org.mmgpt.engine.train.TrainingArguments;
@@ -46,6 +48,9 @@ public class TrainingJobHandler implements JobHandler {
         }
         Map<String, Object> values = new LinkedHashMap<>(request.params().asMap());
         SERVICE_ONLY.forEach(p -> values.remove(p.wireName()));
+        // The engine reads a list (target_modules) as the command line gives it: comma-separated.
+        values.replaceAll((name, value) -> value instanceof List<?> list
+                ? list.stream().map(String::valueOf).collect(Collectors.joining(",")) : value);
         for (Param p : INPUTS) {
             if (values.get(p.wireName()) instanceof String relative) {
                 values.put(p.wireName(), store.resolveExisting(relative).toString());
@@ -57,8 +62,44 @@ public class TrainingJobHandler implements JobHandler {
         values.put("resume_from_checkpoint", "latest");
         TrainingArguments args = TrainingArguments.from(request.type().wireName(), values);
 
+        Trainer.Result result;
+        try {
+            result = train(args, progress, cancellation);
+        } catch (IllegalArgumentException e) {
+            // bad data or arguments: say it in the client's terms
+            throw new IllegalArgumentException(inClientTerms(e.getMessage()), e);
+        }
+        cancellation.throwIfCancelled(); // stopped at a step boundary: the worker decides what that means
+
+        String target = request.params().text(Param.OUTPUT_DIR)
+                .orElse(ArtifactStore.defaultOutputDir(request.type(), request.jobId(), args.usePeft()));
+        Path staged = store.newStagingDir(request.jobId());
+        copyResult(work, staged);
+        String published = store.publish(staged, target);
+        Map<String, Double> finalMetrics = new LinkedHashMap<>();
+        finalMetrics.put("train_loss", result.trainLoss());
+        if (result.evalLoss() != null) {
+            finalMetrics.put("eval_loss", result.evalLoss());
+        }
+        return new JobResult(List.of(published), finalMetrics);
+    }
+
+    /**
+     * The engine names files by absolute path and options as on the command line; the client sent
+     * storage-relative paths and snake_case parameters.
+     */
+    String inClientTerms(String message) {
+        if (message == null) {
+            return null;
+        }
+        return message.replace(store.root() + File.separator, "")
+                .replace("--skip-bad-lines", "skip_bad_lines: true");
+    }
+
+    private static Trainer.Result train(TrainingArguments args, ProgressSink progress, CancellationToken cancellation)
+            throws Exception {
         long[] total = {0};
-        Trainer.Result result = Trainer.train(args, new Trainer.Listener() {
+        return Trainer.train(args, new Trainer.Listener() {
             @Override
             public void onStep(Trainer.Progress p) {
                 total[0] = p.totalSteps();
@@ -74,19 +115,6 @@ public class TrainingJobHandler implements JobHandler {
                 progress.report(step, total[0], m);
             }
         }, cancellation::isCancelled);
-        cancellation.throwIfCancelled(); // stopped at a step boundary: the worker decides what that means
-
-        String target = request.params().text(Param.OUTPUT_DIR)
-                .orElse(ArtifactStore.defaultOutputDir(request.type(), request.jobId(), args.usePeft()));
-        Path staged = store.newStagingDir(request.jobId());
-        copyResult(work, staged);
-        String published = store.publish(staged, target);
-        Map<String, Double> finalMetrics = new LinkedHashMap<>();
-        finalMetrics.put("train_loss", result.trainLoss());
-        if (result.evalLoss() != null) {
-            finalMetrics.put("eval_loss", result.evalLoss());
-        }
-        return new JobResult(List.of(published), finalMetrics);
     }
 
     /** The trainer's result files (adapter or model, tokenizer, results), not its checkpoints and logs. */

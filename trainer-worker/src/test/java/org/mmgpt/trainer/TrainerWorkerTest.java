@@ -118,13 +118,16 @@ class TrainerWorkerTest {
     @Test
     void anSftJobTrainsReportsProgressAndPublishesItsAdapter() {
         String id = newJobId();
-        kafka.submit(sft(id, "data/finetune", 4));
+        Map<String, Object> params = new HashMap<>(sft(id, "data/finetune", 4).params().asMap());
+        params.put("target_modules", List.of("q_proj", "v_proj")); // a list, as JSON gives it
+        kafka.submit(new JobRequest(id, JobType.SFT, JobParams.of(params), 1, null, Instant.now()));
         JobStatus ended = awaitEnd(id);
         assertEquals(JobState.SUCCEEDED, ended.state(), ended.error());
         assertEquals(List.of("adapters/" + id), ended.artifacts());
         Path adapter = STORAGE.resolve("adapters/" + id);
         assertTrue(Files.isRegularFile(adapter.resolve("adapter_model.safetensors")));
         assertEquals(8, LoraConfig.read(adapter).r());
+        assertEquals(List.of("q_proj", "v_proj"), LoraConfig.read(adapter).targetModules());
         assertTrue(ended.metrics().containsKey("train_loss"));
         assertEquals(4, ended.progress().step());
         assertEquals(4, ended.progress().totalSteps());
@@ -140,7 +143,9 @@ class TrainerWorkerTest {
         kafka.submit(sft(next, "data/finetune", 1));
         JobStatus failed = awaitEnd(bad);
         assertEquals(JobState.FAILED, failed.state());
-        assertTrue(failed.error().contains("a.jsonl:2"), failed.error());
+        // the file as the client names it: relative to the storage root
+        assertTrue(failed.error().contains("\ndata/bad-sft/a.jsonl:2: invalid JSON"), failed.error());
+        assertTrue(failed.error().contains("skip_bad_lines: true"), failed.error());
         assertEquals(JobState.SUCCEEDED, awaitEnd(next).state());
     }
 

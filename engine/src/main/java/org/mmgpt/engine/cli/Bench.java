@@ -23,6 +23,15 @@ import org.mmgpt.engine.model.RandomInit;
 final class Bench {
     private Bench() {}
 
+    /** The options both benchmarks share: the model's shape, threads, and the Python reference. */
+    static Args declareShared(Args a) {
+        return a.option("preset", "NAME", "small", "model shape (small = the 32M shape of the notes)")
+                .option("vocab-size", "N", "8000", "vocabulary size")
+                .option("threads", "N", String.valueOf(Runtime.getRuntime().availableProcessors()), "compute threads, both sides")
+                .option("python", "PATH", "/usr/bin/python3", "Debian's Python with python3-torch + OpenBLAS")
+                .flag("no-reference", "skip the PyTorch reference");
+    }
+
     /** The 32M-parameter Qwen2-style shape of the notes: h512, 8 layers, 8/4 heads, 1408, vocab 8000. */
     static ModelConfig config(String preset, int vocab) {
         return ModelPresets.config(ModelPresets.get(preset), "qwen2", vocab, ModelConfig.Rope.plain(1_000_000),

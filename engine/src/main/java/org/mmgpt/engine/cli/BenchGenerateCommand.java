@@ -24,15 +24,10 @@ final class BenchGenerateCommand implements Command {
 
     @Override
     public Args options() {
-        return new Args(name(), "benchmark KV-cache decoding against the PyTorch eager reference")
-                .option("preset", "NAME", "small", "model shape (small = the 32M shape of the notes)")
-                .option("vocab-size", "N", "8000", "vocabulary size")
+        return Bench.declareShared(new Args(name(), "benchmark KV-cache decoding against the PyTorch eager reference")
                 .option("batches", "1,8", "1,8", "batch sizes")
                 .option("prompt-len", "N", "32", "prompt tokens per row")
-                .option("new-tokens", "N", "64", "decode steps timed")
-                .option("threads", "N", String.valueOf(Runtime.getRuntime().availableProcessors()), "compute threads, both sides")
-                .option("python", "PATH", "/usr/bin/python3", "Debian's Python with python3-torch + OpenBLAS")
-                .flag("no-reference", "skip the PyTorch reference");
+                .option("new-tokens", "N", "64", "decode steps timed"));
     }
 
     @Override

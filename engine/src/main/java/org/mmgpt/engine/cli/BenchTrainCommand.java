@@ -33,15 +33,10 @@ final class BenchTrainCommand implements Command {
 
     @Override
     public Args options() {
-        return new Args(name(), "benchmark training steps (full and LoRA) against the PyTorch eager reference")
-                .option("preset", "NAME", "small", "model shape (small = the 32M shape of the notes)")
-                .option("vocab-size", "N", "8000", "vocabulary size")
+        return Bench.declareShared(new Args(name(), "benchmark training steps (full and LoRA) against the PyTorch eager reference")
                 .option("batch", "B", "4", "rows per step")
                 .option("block", "T", "256", "tokens per row")
-                .option("steps", "N", "6", "timed steps (after 2 warm-up steps)")
-                .option("threads", "N", String.valueOf(Runtime.getRuntime().availableProcessors()), "compute threads, both sides")
-                .option("python", "PATH", "/usr/bin/python3", "Debian's Python with python3-torch + OpenBLAS")
-                .flag("no-reference", "skip the PyTorch reference");
+                .option("steps", "N", "6", "timed steps (after 2 warm-up steps)"));
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.UUID;
 import org.mmgpt.engine.Autograd;
+import org.mmgpt.engine.FileTrees;
 import org.mmgpt.engine.generate.GenerationConfig;
 import org.mmgpt.engine.model.CausalLM;
 import org.mmgpt.engine.model.ModelWriter;
@@ -72,7 +73,7 @@ public final class LoraMerge {
                     .writeValueAsString(new ObjectMapper().createObjectNode().put("base_model", base.toString())
                             .put("lora_model", adapter.toString()).put("r", config.r()).put("lora_alpha", config.alpha())));
         } catch (RuntimeException | IOException e) {
-            deleteQuietly(staging);
+            FileTrees.deleteQuietly(staging);
             throw e;
         }
         Check check;
@@ -122,18 +123,6 @@ public final class LoraMerge {
         try (NDManager m = model.manager().newSubManager()) {
             NDArray x = m.create(ids).expandDims(0);
             return model.logits(model.forward(x, null, null, null, false)).toFloatArray();
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try {
-            if (Files.exists(dir)) {
-                try (var s = Files.walk(dir)) {
-                    s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
-            }
-        } catch (IOException ignored) {
-            // best effort: a leftover hidden staging folder is harmless
         }
     }
 }

@@ -1,7 +1,6 @@
 package org.mmgpt.engine.train;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -12,6 +11,7 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.mmgpt.engine.FileTrees;
 
 /**
  * Checkpoint directories ({@code output_dir/checkpoint-<step>}) written so that a crash never leaves
@@ -34,19 +34,31 @@ public final class Checkpoints {
     public static Path save(Path outputDir, long step, Writer writer) throws IOException {
         Path target = outputDir.resolve("checkpoint-" + step);
         Path staging = outputDir.resolve(".checkpoint-" + step + "." + UUID.randomUUID() + ".tmp");
-        Files.createDirectories(staging);
         try {
+            Files.createDirectories(staging);
             writer.write(staging);
             if (Files.exists(target)) {
-                deleteTree(target); // the same step written again (a retried run): replace it whole
+                FileTrees.delete(target); // the same step written again (a retried run): replace it whole
             }
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             return target;
+        } catch (IOException e) {
+            // a full disk or a read-only volume: the previous checkpoints stay as they were
+            throw new IOException("cannot write checkpoint-" + step + " in " + outputDir + ": " + describe(e), e);
         } finally {
             if (Files.exists(staging)) {
-                deleteTree(staging);
+                FileTrees.delete(staging);
             }
         }
+    }
+
+    /** An I/O failure in words: the JDK's FileSystemException message holds only the path. */
+    static String describe(IOException e) {
+        String what = e.getMessage();
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+            what = fs.getReason() + " (" + fs.getFile() + ")";
+        }
+        return what;
     }
 
     /** Complete checkpoints in {@code outputDir}, oldest first. */
@@ -85,7 +97,7 @@ public final class Checkpoints {
         }
         List<Path> all = list(outputDir);
         for (int i = 0; i < all.size() - limit; i++) {
-            deleteTree(all.get(i));
+            FileTrees.delete(all.get(i));
         }
     }
 
@@ -95,8 +107,8 @@ public final class Checkpoints {
      */
     public static void publishInto(Path dir, Writer writer) throws IOException {
         Path staging = dir.resolve(".result." + UUID.randomUUID() + ".tmp");
-        Files.createDirectories(staging);
         try {
+            Files.createDirectories(staging);
             writer.write(staging);
             List<Path> files;
             try (Stream<Path> s = Files.list(staging)) {
@@ -107,23 +119,10 @@ public final class Checkpoints {
                 Files.move(f, dir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING,
                         StandardCopyOption.ATOMIC_MOVE);
             }
+        } catch (IOException e) {
+            throw new IOException("cannot write the result in " + dir + ": " + describe(e), e);
         } finally {
-            deleteTree(staging);
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            FileTrees.delete(staging);
         }
     }
 }

@@ -3,6 +3,7 @@ package org.mmgpt.engine.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.mmgpt.engine.Autograd;
 import org.mmgpt.engine.chat.ChatTemplate;
 import org.mmgpt.engine.chat.ChatTemplates;
@@ -67,6 +69,7 @@ public final class Trainer {
     public record Result(Path outputDir, long globalStep, double trainLoss, Double evalLoss, boolean stopped) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<Map<String, Object>> LOG_ENTRY = new TypeReference<>() {};
 
     private final TrainingArguments args;
     private final Listener listener;
@@ -150,42 +153,38 @@ public final class Trainer {
     private void loadData() {
         ChatTemplate template = args.stage().equals("pt") ? null : ChatTemplates.resolve(args.templateName(), tokenizer);
         if (dpo()) {
-            Loaded<PreferenceExample> train = DpoData.load(args.trainDir(), tokenizer, template,
-                    args.maxSourceLength(), args.maxTargetLength(), args.skipBadLines());
-            say("train data: " + train.report().summary());
-            List<PreferenceExample> eval;
-            List<PreferenceExample> all = train.examples();
-            if (args.validationDir() != null) {
-                Loaded<PreferenceExample> v = DpoData.load(args.validationDir(), tokenizer, template,
-                        args.maxSourceLength(), args.maxTargetLength(), args.skipBadLines());
-                say("validation data: " + v.report().summary());
-                eval = v.examples();
-            } else {
-                var split = Splits.split(all, args.validationSplitPercentage(), args.seed());
-                all = split.train();
-                eval = split.validation();
-            }
-            trainPairs = Splits.maxSamples(all, args.maxTrainSamples());
-            evalPairs = Splits.maxSamples(eval, args.maxEvalSamples());
-            requireData(trainPairs.size());
-            return;
+            Splits.Split<PreferenceExample> split = loadSplit(dir -> DpoData.load(dir, tokenizer, template,
+                    args.maxSourceLength(), args.maxTargetLength(), args.skipBadLines()));
+            trainPairs = split.train();
+            evalPairs = split.validation();
+        } else {
+            Splits.Split<Example> split = loadSplit(dir -> loadExamples(dir, template));
+            trainExamples = split.train();
+            evalExamples = split.validation();
         }
-        Loaded<Example> train = loadExamples(args.trainDir(), template);
+        requireData(trainSize());
+    }
+
+    /**
+     * The training data and the validation data: validation_file_dir when given, else a seeded split
+     * of the training data; each capped by max_train_samples / max_eval_samples.
+     */
+    private <T> Splits.Split<T> loadSplit(Function<Path, Loaded<T>> load) {
+        Loaded<T> train = load.apply(args.trainDir());
         say("train data: " + train.report().summary());
-        List<Example> all = train.examples();
-        List<Example> eval;
+        List<T> all = train.examples();
+        List<T> eval;
         if (args.validationDir() != null) {
-            Loaded<Example> v = loadExamples(args.validationDir(), template);
+            Loaded<T> v = load.apply(args.validationDir());
             say("validation data: " + v.report().summary());
             eval = v.examples();
         } else {
-            var split = Splits.split(all, args.validationSplitPercentage(), args.seed());
+            Splits.Split<T> split = Splits.split(all, args.validationSplitPercentage(), args.seed());
             all = split.train();
             eval = split.validation();
         }
-        trainExamples = Splits.maxSamples(all, args.maxTrainSamples());
-        evalExamples = Splits.maxSamples(eval, args.maxEvalSamples());
-        requireData(trainExamples.size());
+        return new Splits.Split<>(Splits.maxSamples(all, args.maxTrainSamples()),
+                Splits.maxSamples(eval, args.maxEvalSamples()));
     }
 
     private Loaded<Example> loadExamples(Path dir, ChatTemplate template) {
@@ -567,7 +566,7 @@ public final class Trainer {
             throw new IllegalArgumentException(checkpoint + ": optimizer state is at step " + optimizer.stepCount()
                     + " but trainer_state.json says " + step);
         }
-        state.path("log_history").forEach(e -> logHistory.add(JSON.convertValue(e, Map.class)));
+        state.path("log_history").forEach(e -> logHistory.add(JSON.convertValue(e, LOG_ENTRY)));
         return step;
     }
 

@@ -79,6 +79,42 @@ class CommandLineTest {
     }
 
     @Test
+    void templateShowsWhatTheModelSeesAndPassesVariables(@TempDir Path tmp) throws Exception {
+        Path messages = tmp.resolve("m.json");
+        Files.writeString(messages, "[{\"role\": \"system\", \"content\": \"你是一个医疗助手。\"},"
+                + " {\"role\": \"user\", \"content\": \"感冒了怎么办？\"}]");
+        String model = QwenTokenizer.directory().toString();
+        Object[] r = run("template", "--model", model, "--messages", messages.toString(), "--add-generation-prompt");
+        assertEquals(0, r[0]);
+        assertEquals("<|im_start|>system\n你是一个医疗助手。<|im_end|>\n<|im_start|>user\n感冒了怎么办？<|im_end|>\n"
+                + "<|im_start|>assistant\n", r[1]);
+        Object[] json = run("template", "--model", model, "--messages", messages.toString(), "--json");
+        JsonNode j = new ObjectMapper().readTree((String) json[1]);
+        assertEquals(151644, j.get("ids").get(0).asLong()); // <|im_start|>
+        assertTrue(j.get("text").asText().endsWith("<|im_end|>\n"));
+        Object[] vicuna = run("template", "--model", model, "--messages", messages.toString(), "--template", "vicuna",
+                "--add-generation-prompt");
+        assertEquals("你是一个医疗助手。</s>USER: 感冒了怎么办？ ASSISTANT:", vicuna[1]);
+        assertEquals(1, run("template", "--model", model, "--messages", messages.toString(), "--template", "nope")[0]);
+    }
+
+    @Test
+    void chatKeepsHistoryClearsItAndExits(@TempDir Path tmp) throws Exception {
+        Path model = org.mmgpt.engine.train.TinyModels.write(tmp.resolve("m"), 3);
+        var in = System.in;
+        System.setIn(new java.io.ByteArrayInputStream("你好\nclear\nhello\nexit\n".getBytes(StandardCharsets.UTF_8)));
+        try {
+            Object[] r = run("chat", "--model", model.toString(), "--max-new-tokens", "4", "--greedy");
+            assertEquals(0, r[0]);
+            String out = (String) r[1];
+            assertEquals(2, out.split("assistant> ", -1).length - 1, out);
+            assertTrue(out.contains("(history cleared)"), out);
+        } finally {
+            System.setIn(in);
+        }
+    }
+
+    @Test
     void initModelWritesALoadableModelWithTheQwenTokenizer(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("tiny");
         Object[] r = run("init-model", "--preset", "tiny", "--output", dir.toString(),

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mmgpt.engine.FileTrees;
 import org.mmgpt.engine.data.DataDirs;
 import org.mmgpt.engine.data.DataException;
 import org.mmgpt.engine.model.CausalLM;
@@ -109,7 +110,7 @@ class TrainerTest {
         assertEquals(3, stopped.globalStep());
         assertFalse(Files.exists(b.resolve("train_results.json")), "a stopped run publishes no result");
         assertTrue(Files.isDirectory(b.resolve("checkpoint-3")), "a stopped run checkpoints where it stopped");
-        Checkpoints.deleteTree(b.resolve("checkpoint-3")); // as if killed before that: resume from checkpoint-2
+        FileTrees.delete(b.resolve("checkpoint-3")); // as if killed before that: resume from checkpoint-2
         args.put("resume_from_checkpoint", "latest");
         Trainer.Result resumed = train(stage, args, Long.MAX_VALUE);
         assertEquals(5, resumed.globalStep());
@@ -213,6 +214,19 @@ class TrainerTest {
         DataException e = assertThrows(DataException.class, () -> train("sft", a, Long.MAX_VALUE));
         assertTrue(e.getMessage().contains("a.jsonl:2"), e.getMessage());
         assertFalse(Files.exists(out.resolve("metrics.jsonl")), "nothing trained");
+    }
+
+    @Test
+    void aRunThatCannotFitInMemoryIsRefusedBeforeTraining() {
+        Path out = tmp.resolve("too-big");
+        Map<String, Object> a = args("sft", DataDirs.demo("finetune"), out);
+        a.put("per_device_train_batch_size", 60000);
+        a.put("model_max_length", 4096);
+        a.put("max_steps", 1);
+        var e = assertThrows(IllegalArgumentException.class, () -> train("sft", a, Long.MAX_VALUE));
+        assertTrue(e.getMessage().contains("not enough memory"), e.getMessage());
+        assertTrue(e.getMessage().contains("per_device_train_batch_size"), e.getMessage());
+        assertFalse(Files.exists(out.resolve("metrics.jsonl")));
     }
 
     @Test
