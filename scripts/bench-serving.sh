@@ -10,8 +10,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bash scripts/fetch-tokenizer.sh >&2
 if [[ ! -f gateway/target/quarkus-app/quarkus-run.jar || ! -f inference-worker/target/quarkus-app/quarkus-run.jar ]]; then
-  echo "building the services (mvn install -DskipTests), once ..." >&2
-  mvn -B -q -ntp install -DskipTests >&2
+  echo "building the gateway and the inference worker (mvn package -DskipTests), once ..." >&2
+  mvn -B -q -ntp -pl gateway,inference-worker -am package -DskipTests >&2
 fi
 # -am: the sibling modules from this checkout, never whatever another checkout installed in ~/.m2
 mvn -B -q -ntp -pl serving-e2e -am test-compile dependency:build-classpath -Dmdep.includeScope=test \

@@ -41,7 +41,7 @@ final class Service {
     static Service start(String name, String module, Map<String, String> properties, Path logs) throws IOException {
         Path jar = Repo.root().resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing: build the services first (mvn -B install -DskipTests)");
+            throw new IllegalStateException(jar + " is missing: build the services first (mvn -B -pl serving-e2e -am verify builds them)");
         }
         int port = freePort();
         List<String> command = new ArrayList<>(List.of(javaBin(), "-Xmx1g", "-Dai.djl.offline=true",
