@@ -99,6 +99,13 @@ for await (const chunk of await b.completions.create({ model, prompt, max_tokens
 }
 assert.equal(prompt + streamed, completion.choices[0].text);
 
+// Completions with a stop string (a string here, not a list) taken from that text: cut before it.
+const continuation = completion.choices[0].text.slice(prompt.length);
+const cstop = Array.from(continuation).slice(2, 4).join('');
+const cut = await b.completions.create({ model, prompt, max_tokens: 8, temperature: 0.7, seed: 3, stop: cstop });
+assert.equal(cut.choices[0].text, continuation.slice(0, continuation.indexOf(cstop)));
+assert.equal(cut.choices[0].finish_reason, 'stop');
+
 // Errors in OpenAI's shape, as the client's own error classes.
 await assert.rejects(a.chat.completions.create({ ...seeded, logprobs: true }),
   (e) => e instanceof OpenAI.BadRequestError && e.param === 'logprobs' && e.code === 'unsupported_parameter');

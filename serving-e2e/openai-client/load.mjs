@@ -1,6 +1,6 @@
 // CLIENTS concurrent streaming clients, REQUESTS each, back to back, alternating between the gateways.
-// Every stream is checked for well-formedness; prints a JSON summary (nothing is thrown: the caller
-// asserts on the counts and the listed problems).
+// Every stream is checked for well-formedness; prints a JSON summary with a few of the answers (nothing
+// is thrown: the caller asserts on the counts, the listed problems, and the samples).
 //   GATEWAYS=http://a,http://b API_KEY=... MODEL=models/x CLIENTS=16 REQUESTS=3 node load.mjs
 import OpenAI from 'openai';
 
@@ -11,11 +11,13 @@ const requests = Number(process.env.REQUESTS);
 const problems = [];
 let completed = 0;
 let tokens = 0;
+const samples = []; // a few answers given in the crowd, for the caller to ask again alone
 
 async function one(client, c, r) {
   const maxTokens = 8 + ((c * 7 + r * 13) % 25);
+  const question = `Patient ${c}, visit ${r}: what should I do about a cough?`;
   const stream = await client.chat.completions.create({
-    model, messages: [{ role: 'user', content: `Patient ${c}, visit ${r}: what should I do about a cough?` }],
+    model, messages: [{ role: 'user', content: question }],
     temperature: 0.9, seed: c * 100 + r, max_tokens: maxTokens, stream: true, stream_options: { include_usage: true },
   });
   const ids = new Set();
@@ -45,6 +47,7 @@ async function one(client, c, r) {
   if (finish === 'length' && text.length === 0) throw new Error('no text');
   tokens += usage.completion_tokens;
   completed++;
+  if (r === 0 && c < 4) samples.push({ client: c, seed: c * 100 + r, max_tokens: maxTokens, prompt: question, text });
 }
 
 const t0 = Date.now();
@@ -58,4 +61,4 @@ await Promise.all(Array.from({ length: clients }, async (_, c) => {
     }
   }
 }));
-console.log(JSON.stringify({ completed, problems, tokens, seconds: (Date.now() - t0) / 1000 }));
+console.log(JSON.stringify({ completed, problems, tokens, samples, seconds: (Date.now() - t0) / 1000 }));

@@ -2,6 +2,7 @@ package org.mmgpt.e2e.serving;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,6 +26,12 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.mmgpt.engine.chat.ChatMessage;
+import org.mmgpt.engine.chat.ChatTemplate;
+import org.mmgpt.engine.generate.Generator;
+import org.mmgpt.engine.generate.LanguageModel;
+import org.mmgpt.engine.generate.SamplingParams;
+import org.mmgpt.engine.generate.Sequence;
 import org.mmgpt.engine.model.NewModel;
 import org.mmgpt.protocol.topics.TopicProvisioner;
 import org.mmgpt.testsupport.EmbeddedKafka;
@@ -174,8 +181,51 @@ class ServingEndToEndTest {
         assertTrue(remote.contains("assistant> " + generate + "\n"), "mmgpt chat --url:\n" + remote);
     }
 
+    /**
+     * Each sampling field the API takes reaches the engine: a request with that field alone gets the text
+     * the engine alone samples with it, and that text differs from the one without it.
+     */
     @Test
     @Order(4)
+    void everySamplingFieldIsHonouredAsTheEngineAloneSamplesIt() throws Exception {
+        String question = "What is a fever?";
+        record Field(String name, Object value, java.util.function.UnaryOperator<SamplingParams.Builder> engine) {
+        }
+        List<Field> fields = List.of(
+                new Field("top_p", 0.3, b -> b.sampling(0.8f, 0.3f, null)),
+                new Field("top_k", 3, b -> b.sampling(0.8f, null, 3)),
+                new Field("repetition_penalty", 2.0, b -> b.repetitionPenalty(2.0f)),
+                new Field("presence_penalty", 2.0, b -> b.presencePenalty(2.0f)),
+                new Field("frequency_penalty", 2.0, b -> b.frequencyPenalty(2.0f)));
+        try (LanguageModel lm = LanguageModel.load(STORAGE.resolve(MODEL), null)) {
+            String plain = engineAlone(lm, question, b -> b);
+            for (Field field : fields) {
+                Map<String, Object> body = new java.util.HashMap<>(Map.of("model", MODEL, "temperature", 0.8, "seed", 42,
+                        "max_tokens", 16, "messages", List.of(Map.of("role", "user", "content", question))));
+                body.put(field.name(), field.value());
+                HttpResponse<String> r = post(gateways.get(1), "/v1/chat/completions", body);
+                assertEquals(200, r.statusCode(), r.body());
+                String served = JSON.readTree(r.body()).path("choices").get(0).path("message").path("content").asText();
+                String alone = engineAlone(lm, question, field.engine());
+                assertEquals(alone, served, field.name() + " as the engine alone samples it");
+                assertNotEquals(plain, alone, field.name() + " changes the text (else this proves nothing)");
+            }
+        }
+    }
+
+    /** The worker's sampling for one user message: the model's defaults, temperature 0.8, seed 42, 16 tokens. */
+    private static String engineAlone(LanguageModel lm, String user,
+            java.util.function.UnaryOperator<SamplingParams.Builder> fields) {
+        ChatTemplate template = lm.template(null);
+        SamplingParams.Builder b = lm.defaults().maxNewTokens(16);
+        b = fields.apply(b.sampling(0.8f, null, null)).seed(42L).stopStrings(template.stopStrings());
+        Sequence seq = lm.sequence(lm.chatPrompt(template, List.of(ChatMessage.user(user))), b.build(), null);
+        Generator.run(lm.model(), List.of(seq));
+        return seq.text();
+    }
+
+    @Test
+    @Order(5)
     void sixteenConcurrentStreamingClientsAllCompleteWellFormedOnBothWorkers() throws Exception {
         double before1 = workers.get(0).metric("mmgpt_inference_requests_total");
         double before2 = workers.get(1).metric("mmgpt_inference_requests_total");
@@ -187,12 +237,21 @@ class ServingEndToEndTest {
         assertEquals(48, summary.path("completed").asInt(), summary.toString());
         assertTrue(workers.get(0).metric("mmgpt_inference_requests_total") > before1, "worker 1 served some");
         assertTrue(workers.get(1).metric("mmgpt_inference_requests_total") > before2, "worker 2 served some");
+        // Each sequence of a crowded batch kept its own sampling: asked again alone, the same text.
+        assertEquals(4, summary.path("samples").size(), summary.toString());
+        for (JsonNode sample : summary.path("samples")) {
+            HttpResponse<String> alone = post(gateways.get(0), "/v1/chat/completions", Map.of("model", MODEL,
+                    "temperature", 0.9, "seed", sample.path("seed").asLong(), "max_tokens", sample.path("max_tokens").asInt(),
+                    "messages", List.of(Map.of("role", "user", "content", sample.path("prompt").asText()))));
+            assertEquals(sample.path("text").asText(), JSON.readTree(alone.body()).path("choices").get(0)
+                    .path("message").path("content").asText(), "client " + sample.path("client") + " alone");
+        }
         System.out.printf("load: 48 streams, %d tokens in %.1f s%n", summary.path("tokens").asInt(),
                 summary.path("seconds").asDouble());
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void beyondTheQueuesTheAnswerIsOverloadedAndAbandonedRequestsStopGenerating() throws Exception {
         Map<String, String> env = new java.util.HashMap<>(clientEnv());
         env.putAll(Map.of("REQUESTS", "48", "SECONDS", "5"));
@@ -203,6 +262,30 @@ class ServingEndToEndTest {
         assertEquals(48, outcome.path("overloaded").asInt() + outcome.path("abandoned").asInt(), outcome.toString());
         for (Service worker : workers) {
             await().atMost(Duration.ofSeconds(15)).until(() -> worker.metric("mmgpt_inference_sequences") == 0);
+        }
+    }
+
+    /** A gateway in the production profile with no key configured serves nothing: API keys are on by default. */
+    @Test
+    @Order(7)
+    void aProductionGatewayWithoutKeysRefusesEveryServingRequest() throws Exception {
+        Service open = Service.start("gateway-no-keys", "gateway", Map.of("kafka.bootstrap.servers",
+                EmbeddedKafka.bootstrapServers(), "mmgpt.storage.root", STORAGE.toString()), LOGS);
+        try {
+            open.awaitReady(Duration.ofSeconds(120));
+            HttpResponse<String> models = HTTP.send(HttpRequest.newBuilder(URI.create(open.url() + "/v1/models"))
+                    .header("Authorization", "Bearer anything").build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, models.statusCode(), models.body());
+            JsonNode error = JSON.readTree(models.body()).path("error");
+            assertEquals("invalid_api_key", error.path("code").asText(), models.body());
+            assertTrue(error.path("message").asText().contains("requires API keys but none is configured"), models.body());
+            HttpResponse<String> chat = HTTP.send(HttpRequest.newBuilder(URI.create(open.url() + "/chat"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"message\": \"hi\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, chat.statusCode(), chat.body());
+        } finally {
+            open.stop();
         }
     }
 
