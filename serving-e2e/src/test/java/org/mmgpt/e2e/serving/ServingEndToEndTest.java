@@ -246,6 +246,41 @@ class ServingEndToEndTest {
             assertEquals(sample.path("text").asText(), JSON.readTree(alone.body()).path("choices").get(0)
                     .path("message").path("content").asText(), "client " + sample.path("client") + " alone");
         }
+        // Stop strings are per request too: the same four asked again all at once (two workers, so some share
+        // a batch), each once with a stop string taken from its text and once without.
+        List<java.util.concurrent.CompletableFuture<Void>> checks = new ArrayList<>();
+        int i = 0;
+        for (JsonNode sample : summary.path("samples")) {
+            String text = sample.path("text").asText();
+            int[] points = text.codePoints().toArray();
+            for (boolean withStop : new boolean[] {true, false}) {
+                Map<String, Object> body = new java.util.HashMap<>(Map.of("model", MODEL, "temperature", 0.9,
+                        "seed", sample.path("seed").asLong(), "max_tokens", sample.path("max_tokens").asInt(),
+                        "messages", List.of(Map.of("role", "user", "content", sample.path("prompt").asText()))));
+                String expected = text;
+                String finish = null;
+                if (withStop && points.length >= 6) {
+                    String stop = new String(points, 3, 2);
+                    body.put("stop", List.of(stop));
+                    expected = text.substring(0, text.indexOf(stop));
+                    finish = "stop";
+                }
+                String want = expected;
+                String wantFinish = finish;
+                HttpRequest request = HttpRequest.newBuilder(URI.create(gateways.get(i++ % 2).url() + "/v1/chat/completions"))
+                        .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
+                checks.add(HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenAccept(r -> {
+                    JsonNode choice = read(r.body()).path("choices").get(0);
+                    assertEquals(want, choice.path("message").path("content").asText(), body.toString());
+                    if (wantFinish != null) {
+                        assertEquals(wantFinish, choice.path("finish_reason").asText(), body.toString());
+                    }
+                }));
+            }
+        }
+        java.util.concurrent.CompletableFuture.allOf(checks.toArray(new java.util.concurrent.CompletableFuture[0]))
+                .get(120, TimeUnit.SECONDS);
         System.out.printf("load: 48 streams, %d tokens in %.1f s%n", summary.path("tokens").asInt(),
                 summary.path("seconds").asDouble());
     }
@@ -333,6 +368,14 @@ class ServingEndToEndTest {
     private static String get(Service gateway, String path) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create(gateway.url() + path))
                 .header("Authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static JsonNode read(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static String[] concat(String[] a, String[] b) {
