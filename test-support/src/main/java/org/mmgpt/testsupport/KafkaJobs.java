@@ -43,7 +43,8 @@ public final class KafkaJobs implements AutoCloseable {
         companion = new KafkaCompanion(bootstrapServers);
         events = companion.consumeStrings().fromTopics(Topics.JOB_EVENTS);
         statuses = companion.consumeStrings().fromTopics(Topics.JOB_STATUS);
-        requests = companion.consumeStrings().fromTopics(Topics.STAGE_REQUESTS, Topics.MERGE_REQUESTS);
+        requests = companion.consumeStrings().fromTopics(Topics.STAGE_REQUESTS, Topics.MERGE_REQUESTS,
+                Topics.BATCH_INFERENCE_REQUESTS);
         commands = companion.consumeStrings().fromTopics(Topics.JOB_CONTROL);
     }
 
@@ -98,7 +99,7 @@ public final class KafkaJobs implements AutoCloseable {
         return values(statuses, jobId, JobStatus.class).stream().max(Comparator.comparingLong(JobStatus::seq));
     }
 
-    /** Stage and merge requests published for the job. */
+    /** Stage, merge and batch-inference requests published for the job. */
     public List<JobRequest> requests(String jobId) {
         return values(requests, jobId, JobRequest.class);
     }

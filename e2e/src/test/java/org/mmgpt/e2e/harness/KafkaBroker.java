@@ -117,9 +117,14 @@ public final class KafkaBroker {
 
     /** Formats the KRaft storage once, with a new cluster id. */
     private void format(String java, String classpath, Path config, Path log) {
-        byte[] id = new byte[16];
-        new SecureRandom().nextBytes(id);
-        String clusterId = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+        // An id starting with "-" would be taken for an option by the tool (1 in 64; Kafka's own
+        // random-uuid draws again in that case, and so does this).
+        String clusterId;
+        do {
+            byte[] id = new byte[16];
+            new SecureRandom().nextBytes(id);
+            clusterId = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+        } while (clusterId.startsWith("-"));
         try {
             Files.createDirectories(log.getParent());
             Process format = new ProcessBuilder(java, "-cp", classpath,

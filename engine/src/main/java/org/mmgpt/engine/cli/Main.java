@@ -11,6 +11,7 @@ public final class Main {
             new LogitsCommand(),
             new GenerateCommand(),
             new ChatCommand(),
+            new BatchCommand(),
             new TemplateCommand(),
             new InitModelCommand(),
             new BenchGenerateCommand(),

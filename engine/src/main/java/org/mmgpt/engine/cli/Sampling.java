@@ -31,17 +31,8 @@ final class Sampling {
      */
     static SamplingParams.Builder apply(Args a, SamplingParams.Builder b) {
         b.maxNewTokens(a.getInt("max-new-tokens"));
-        if (a.has("temperature")) {
-            b.temperature(a.getFloat("temperature"));
-        } else if (a.has("top-p") || a.has("top-k")) {
-            b.greedy(false);
-        }
-        if (a.has("top-p")) {
-            b.topP(a.getFloat("top-p"));
-        }
-        if (a.has("top-k")) {
-            b.topK(a.getInt("top-k"));
-        }
+        b.sampling(a.has("temperature") ? a.getFloat("temperature") : null, a.has("top-p") ? a.getFloat("top-p") : null,
+                a.has("top-k") ? a.getInt("top-k") : null);
         if (a.has("repetition-penalty")) {
             b.repetitionPenalty(a.getFloat("repetition-penalty"));
         }

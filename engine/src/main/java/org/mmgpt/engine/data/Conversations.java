@@ -22,7 +22,9 @@ final class Conversations {
         /** SFT: at least one assistant turn, and the last turn is the assistant's. */
         ASSISTANT,
         /** DPO prompts: the last turn is the user's question that the candidate replies answer. */
-        USER
+        USER,
+        /** Batch inference: the last turn is the user's question to answer. */
+        QUERY
     }
 
     /** Whether {@code record} holds a conversation list. */
@@ -117,6 +119,10 @@ final class Conversations {
         if (ending == Ending.USER && !last.equals("user")) {
             throw new BadRecord(listName + "[" + (list.size() - 1) + "]: the conversation must end with the "
                     + user + " turn that 'chosen' and 'rejected' answer");
+        }
+        if (ending == Ending.QUERY && !last.equals("user")) {
+            throw new BadRecord(listName + "[" + (list.size() - 1) + "]: the conversation must end with the "
+                    + user + " turn to answer");
         }
         if (!system.isEmpty()) {
             messages.add(0, ChatMessage.system(system));

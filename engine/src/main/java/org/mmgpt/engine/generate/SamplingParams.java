@@ -104,6 +104,26 @@ public record SamplingParams(int maxNewTokens, boolean greedy, float temperature
             return this;
         }
 
+        /**
+         * The request's choice between greedy decoding and sampling, as every door (command line,
+         * server, batch) makes it: a temperature decides (0 is greedy); top-p or top-k without one
+         * sample at the model's temperature; none of them keeps the model's default. Null means not given.
+         */
+        public Builder sampling(Float temperature, Float topP, Integer topK) {
+            if (temperature != null) {
+                temperature(temperature);
+            } else if (topP != null || topK != null) {
+                greedy = false;
+            }
+            if (topP != null) {
+                this.topP = topP;
+            }
+            if (topK != null) {
+                this.topK = topK;
+            }
+            return this;
+        }
+
         public Builder topK(int k) {
             topK = k;
             return this;

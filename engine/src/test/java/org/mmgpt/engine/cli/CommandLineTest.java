@@ -134,4 +134,46 @@ class CommandLineTest {
         assertEquals(0, gen[0]);
         assertEquals(5, new ObjectMapper().readTree((String) gen[1]).get("ids").size());
     }
+
+    @Test
+    void batchAnswersEveryQueryAsGenerateAnswersItAlone(@TempDir Path tmp) throws Exception {
+        Path model = org.mmgpt.engine.train.TinyModels.write(tmp.resolve("model"), 9);
+        Path data = tmp.resolve("queries.jsonl");
+        Files.writeString(data, """
+                {"query": "What is a fever?"}
+                {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}, {"role": "user", "content": "And a cold?"}]}
+                {"query": "头痛怎么办？"}
+                """);
+        Path output = tmp.resolve("out.jsonl");
+        String[] sampling = {"--temperature", "0.8", "--seed", "5", "--max-new-tokens", "8"};
+        Object[] r = run(concat(new String[] {"batch", "--base_model", model.toString(), "--data_file", data.toString(),
+                "--output_file", output.toString(), "--eval_batch_size", "2"}, sampling));
+        assertEquals(0, r[0]);
+        ObjectMapper json = new ObjectMapper();
+        var lines = Files.readAllLines(output, StandardCharsets.UTF_8).stream().map(l -> {
+            try {
+                return json.readTree(l);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).toList();
+        assertEquals(3, lines.size());
+        assertEquals("And a cold?", lines.get(1).get("Input").asText());
+        for (int i : new int[] {0, 2}) {
+            String query = lines.get(i).get("Input").asText();
+            Object[] alone = run(concat(new String[] {"generate", "--model", model.toString(), "--chat", "--prompt", query,
+                    "--json"}, sampling));
+            assertEquals(json.readTree((String) alone[1]).get("text").asText(), lines.get(i).get("Output").asText(), query);
+        }
+
+        Files.writeString(data, "{\"query\": \"fine\"}\n{\"question\": \"wrong\"}\n");
+        assertEquals(1, run("batch", "--model", model.toString(), "--data-file", data.toString(),
+                "--output-file", output.toString())[0]);
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
 }

@@ -10,7 +10,6 @@ import org.mmgpt.protocol.jobs.JobCommand;
 import org.mmgpt.protocol.jobs.JobEvent;
 import org.mmgpt.protocol.jobs.JobRequest;
 import org.mmgpt.protocol.jobs.JobStatus;
-import org.mmgpt.protocol.jobs.JobType;
 
 /**
  * The gateway's writes to Kafka, each keyed by job id; every Uni completes when the broker has the
@@ -25,6 +24,9 @@ public class JobPublisher {
     @Inject
     @Channel("merge-requests")
     MutinyEmitter<JobRequest> mergeRequests;
+    @Inject
+    @Channel("batch-inference-requests")
+    MutinyEmitter<JobRequest> batchInferenceRequests;
     @Inject
     @Channel("job-control-out")
     MutinyEmitter<JobCommand> commands;
@@ -43,9 +45,13 @@ public class JobPublisher {
                 .discardItems();
     }
 
-    /** A stage or merge request for the workers. */
+    /** A stage, merge or batch-inference request for the workers. */
     public Uni<Void> request(JobRequest request) {
-        MutinyEmitter<JobRequest> emitter = request.type() == JobType.MERGE ? mergeRequests : stageRequests;
+        MutinyEmitter<JobRequest> emitter = switch (request.type()) {
+            case MERGE -> mergeRequests;
+            case BATCH_INFERENCE -> batchInferenceRequests;
+            default -> stageRequests;
+        };
         return emitter.sendMessage(KafkaRecord.of(request.jobId(), request));
     }
 

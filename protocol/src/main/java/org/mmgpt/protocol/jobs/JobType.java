@@ -7,8 +7,8 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * What a job does. The wire name is what clients send in {@code "type"}; new kinds of work (issue 5's
- * {@code batch-inference}) are a new constant here plus a request topic in {@code Topics}.
+ * What a job does. The wire name is what clients send in {@code "type"}; a new kind of work is a new
+ * constant here plus a request topic in {@code Topics}.
  */
 public enum JobType {
     PT("pt"),
@@ -16,7 +16,9 @@ public enum JobType {
     DPO("dpo"),
     MERGE("merge"),
     /** PT → merge → SFT → merge → DPO → merge, run by the gateway as child jobs. */
-    PIPELINE("pipeline");
+    PIPELINE("pipeline"),
+    /** Answers every query of a jsonl file with a model (the seed's inference.py --data_file). */
+    BATCH_INFERENCE("batch-inference");
 
     private final String wireName;
 

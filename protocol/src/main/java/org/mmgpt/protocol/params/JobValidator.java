@@ -15,7 +15,8 @@ import org.mmgpt.protocol.storage.ArtifactStore;
  * invalid field at once: unknown fields, wrong types and ranges, missing required ones, paths that
  * leave the storage root, and inputs that do not exist in storage.
  *
- * <p>It fills in only what the services decide: {@code output_dir} (by the storage layout),
+ * <p>It fills in only what the services decide: {@code output_dir} or, for batch-inference,
+ * {@code output_file} (by the storage layout),
  * {@code use_peft} (true, the seed's default, because it decides where the output goes) and
  * {@code max_retries} (3). Every other default is the engine's.
  */
@@ -24,6 +25,8 @@ public final class JobValidator {
     public static final int DEFAULT_MAX_RETRIES = 3;
     private static final Set<String> BODY_FIELDS = Set.of("type", "params");
     private static final List<JobType> PIPELINE_STAGES = List.of(JobType.PT, JobType.SFT, JobType.DPO);
+    /** Every job type a pipeline runs: its top-level parameters must be taken by one of them. */
+    private static final List<JobType> PIPELINE_STEPS = List.of(JobType.PT, JobType.SFT, JobType.DPO, JobType.MERGE);
 
     private final ArtifactStore store;
 
@@ -99,8 +102,12 @@ public final class JobValidator {
             out.putIfAbsent(Param.USE_PEFT.wireName(), true);
         }
         out.putIfAbsent(Param.MAX_RETRIES.wireName(), (long) DEFAULT_MAX_RETRIES);
-        boolean peft = Boolean.TRUE.equals(out.get(Param.USE_PEFT.wireName()));
-        out.putIfAbsent(Param.OUTPUT_DIR.wireName(), ArtifactStore.defaultOutputDir(type, jobId, peft));
+        if (type == JobType.BATCH_INFERENCE) {
+            out.putIfAbsent(Param.OUTPUT_FILE.wireName(), ArtifactStore.defaultPredictionsFile(jobId));
+        } else {
+            boolean peft = Boolean.TRUE.equals(out.get(Param.USE_PEFT.wireName()));
+            out.putIfAbsent(Param.OUTPUT_DIR.wireName(), ArtifactStore.defaultOutputDir(type, jobId, peft));
+        }
         return JobParams.of(out);
     }
 
@@ -121,7 +128,14 @@ public final class JobValidator {
                         "belongs in params.pt, params.sft or params.dpo: each stage reads its own data"));
                 case DERIVED -> errors.add(new FieldError(field,
                         "is set by the pipeline: each stage's base is the previous stage's merged model"));
-                case SHARED, PIPELINE_ONLY -> check(param.get(), value, field, out, errors);
+                case SHARED, PIPELINE_ONLY -> {
+                    if (PIPELINE_STEPS.stream().noneMatch(param.get()::appliesTo) && !param.get().appliesTo(JobType.PIPELINE)) {
+                        errors.add(new FieldError(field, "is not a parameter of pipeline jobs (used by "
+                                + param.get().typeNames() + ")"));
+                    } else {
+                        check(param.get(), value, field, out, errors);
+                    }
+                }
             }
         });
         if (!raw.containsKey(Param.MODEL_NAME_OR_PATH.wireName())) {

@@ -1,5 +1,6 @@
 package org.mmgpt.protocol.params;
 
+import static org.mmgpt.protocol.jobs.JobType.BATCH_INFERENCE;
 import static org.mmgpt.protocol.jobs.JobType.DPO;
 import static org.mmgpt.protocol.jobs.JobType.MERGE;
 import static org.mmgpt.protocol.jobs.JobType.PIPELINE;
@@ -54,7 +55,7 @@ public enum Param {
     BF16(bool(), Set.of(PT, SFT, DPO)),
     FP16(bool(), Set.of(PT, SFT, DPO)),
     SKIP_BAD_LINES(bool(), Set.of(PT, SFT, DPO)),
-    SEED(integer(0, Integer.MAX_VALUE), Set.of(PT, SFT, DPO)),
+    SEED(integer(0, Integer.MAX_VALUE), Set.of(PT, SFT, DPO, BATCH_INFERENCE)),
     LOGGING_STEPS(integer(1, Long.MAX_VALUE), Set.of(PT, SFT, DPO)),
     EVAL_STEPS(integer(1, Long.MAX_VALUE), Set.of(PT, SFT, DPO)),
     SAVE_STEPS(integer(1, Long.MAX_VALUE), Set.of(PT, SFT, DPO)),
@@ -69,7 +70,7 @@ public enum Param {
     LORA_DROPOUT(number(0, false, 1, true), Set.of(PT, SFT, DPO)),
     TARGET_MODULES(moduleNames(), Set.of(PT, SFT, DPO)),
 
-    TEMPLATE_NAME(text(), Set.of(SFT, DPO)),
+    TEMPLATE_NAME(text(), Set.of(SFT, DPO, BATCH_INFERENCE)),
     BLOCK_SIZE(integer(2, 1 << 20), Set.of(PT)),
     MODEL_MAX_LENGTH(integer(2, 1 << 20), Set.of(SFT)),
     TRAIN_ON_INPUTS(bool(), Set.of(SFT)),
@@ -78,13 +79,27 @@ public enum Param {
     BETA(number(0, true, 100, false), Set.of(DPO)),
     LABEL_SMOOTHING(number(0, false, 0.5, false), Set.of(DPO)),
 
-    BASE_MODEL(storagePath(), Set.of(MERGE), Set.of(MERGE), Placement.DERIVED, true),
-    LORA_MODEL(storagePath(), Set.of(MERGE), Set.of(MERGE), Placement.DERIVED, true),
+    BASE_MODEL(storagePath(), Set.of(MERGE, BATCH_INFERENCE), Set.of(MERGE, BATCH_INFERENCE), Placement.DERIVED, true),
+    LORA_MODEL(storagePath(), Set.of(MERGE, BATCH_INFERENCE), Set.of(MERGE), Placement.DERIVED, true),
+
+    /** batch-inference: the seed's inference.py arguments. data_file holds one {"query"} or {"messages"} per line. */
+    DATA_FILE(storagePath(), Set.of(BATCH_INFERENCE), Set.of(BATCH_INFERENCE), Placement.STAGE, true),
+    /** Where the {"Input", "Output"} lines go; default predictions/&lt;job-id&gt;.jsonl. */
+    OUTPUT_FILE(storagePath(), Set.of(BATCH_INFERENCE), Set.of(), Placement.STAGE, false),
+    MAX_NEW_TOKENS(integer(0, 1 << 20), Set.of(BATCH_INFERENCE)),
+    TEMPERATURE(number(0, false, 100, false), Set.of(BATCH_INFERENCE)),
+    TOP_P(number(0, true, 1, false), Set.of(BATCH_INFERENCE)),
+    TOP_K(integer(0, 1 << 20), Set.of(BATCH_INFERENCE)),
+    REPETITION_PENALTY(number(0, true, 100, false), Set.of(BATCH_INFERENCE)),
+    SYSTEM_PROMPT(text(20_000), Set.of(BATCH_INFERENCE)),
+    STOP_STR(text(), Set.of(BATCH_INFERENCE)),
+    /** How many of the job's queries generate at once (they share the worker's batch with live requests). */
+    EVAL_BATCH_SIZE(integer(1, 1_024), Set.of(BATCH_INFERENCE)),
 
     /** Lost attempts (worker killed or handed over) a job may have before it ends FAILED; default 3. */
-    MAX_RETRIES(integer(0, 100), Set.of(PT, SFT, DPO, MERGE, PIPELINE)),
+    MAX_RETRIES(integer(0, 100), Set.of(PT, SFT, DPO, MERGE, PIPELINE, BATCH_INFERENCE)),
     /** Seconds from the job's first start after which it ends FAILED with DeadlineExceeded. */
-    DEADLINE_SECONDS(integer(1, 366L * 24 * 3600), Set.of(PT, SFT, DPO, MERGE, PIPELINE));
+    DEADLINE_SECONDS(integer(1, 366L * 24 * 3600), Set.of(PT, SFT, DPO, MERGE, PIPELINE, BATCH_INFERENCE));
 
     /** Where a parameter may appear in a pipeline request. */
     public enum Placement {

@@ -72,11 +72,16 @@ public interface ValueRule {
     }
 
     static ValueRule text() {
+        return text(200);
+    }
+
+    static ValueRule text(int maxLength) {
         return raw -> {
-            if (raw instanceof String s && !s.isBlank() && s.length() <= 200) {
+            if (raw instanceof String s && !s.isBlank() && s.length() <= maxLength) {
                 return s.strip();
             }
-            throw new InvalidValueException("must be a non-empty string of at most 200 characters, got " + shown(raw));
+            throw new InvalidValueException("must be a non-empty string of at most " + maxLength + " characters, got "
+                    + shown(raw));
         };
     }
 

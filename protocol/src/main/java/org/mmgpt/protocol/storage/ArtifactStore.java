@@ -30,6 +30,7 @@ import org.mmgpt.protocol.params.StoragePaths;
  *   adapters/&lt;name&gt;/            a LoRA adapter: adapter_config.json + adapter_model.safetensors
  *   jobs/&lt;job-id&gt;/checkpoints/  a job's checkpoints (checkpoint-&lt;step&gt;/), kept for resuming
  *   jobs/&lt;job-id&gt;/staging/      artifacts being written; moved into place when complete
+ *   predictions/&lt;job-id&gt;.jsonl   a batch-inference job's answers (unless it names its output_file)
  *   .trash/                       artifacts that a newer one with the same path replaced
  *   anything else                 user data (data/pretrain, data/finetune, ...)
  * </pre>
@@ -42,6 +43,7 @@ public final class ArtifactStore {
     public static final String MODELS = "models";
     public static final String ADAPTERS = "adapters";
     public static final String JOBS = "jobs";
+    public static final String PREDICTIONS = "predictions";
     public static final String TRASH = ".trash";
 
     /** Job ids become directory names, so they are kept to a safe alphabet. */
@@ -66,6 +68,11 @@ public final class ArtifactStore {
     /** Where a job writes its artifact unless the request says: an adapter for PEFT training, else a model. */
     public static String defaultOutputDir(JobType type, String jobId, boolean peft) {
         return (type.isTraining() && peft ? ADAPTERS : MODELS) + "/" + jobId;
+    }
+
+    /** Where a batch-inference job writes its {"Input", "Output"} lines unless the request says. */
+    public static String defaultPredictionsFile(String jobId) {
+        return PREDICTIONS + "/" + jobId + ".jsonl";
     }
 
     public static boolean isValidJobId(String jobId) {

@@ -24,10 +24,27 @@ public final class Topics {
     public static final String JOB_STATUS = "mmgpt.job-status";
     /** Every {@code JobEvent}, keyed by job id, kept for a time: the history that SSE replays. */
     public static final String JOB_EVENTS = "mmgpt.job-events";
-    /** Generation requests ({@code InferenceRequest}, keyed by request id); issue 5 fills them in. */
+    /** batch-inference requests ({@code JobRequest}, keyed by job id) for the batch-inference group. */
+    public static final String BATCH_INFERENCE_REQUESTS = "mmgpt.batch-inference-requests";
+    /**
+     * Generation requests ({@code InferenceRequest}, keyed by request id, so they spread over the
+     * partitions) for the inference workers' group.
+     */
     public static final String INFERENCE_REQUESTS = "mmgpt.inference-requests";
-    /** Generation answers ({@code InferenceResponse}, keyed by request id). */
+    /**
+     * Generation answers ({@code InferenceResponse}, keyed by request id), each written to the partition
+     * its request names and addressed by the {@link #REPLY_TO_HEADER} header to one gateway instance.
+     */
     public static final String INFERENCE_RESPONSES = "mmgpt.inference-responses";
+    /** Cancel orders for generation requests ({@code InferenceCancel}); every inference worker reads all of it. */
+    public static final String INFERENCE_CONTROL = "mmgpt.inference-control";
+
+    /**
+     * The header of an {@code InferenceResponse} record naming the gateway instance it is for: a
+     * gateway reads one partition of the responses and skips, without parsing them, the records of
+     * other instances that share it.
+     */
+    public static final String REPLY_TO_HEADER = "mmgpt-reply-to";
 
     private static final String DAYS_30 = String.valueOf(Duration.ofDays(30).toMillis());
     private static final String DAYS_7 = String.valueOf(Duration.ofDays(7).toMillis());
@@ -48,9 +65,13 @@ public final class Topics {
                     Map.of("cleanup.policy", "compact")),
             new TopicSpec(JOB_EVENTS, "job-events", 6,
                     Map.of("cleanup.policy", "delete", "retention.ms", DAYS_7)),
+            new TopicSpec(BATCH_INFERENCE_REQUESTS, "batch-inference-requests", 6,
+                    Map.of("cleanup.policy", "delete", "retention.ms", DAYS_30)),
             new TopicSpec(INFERENCE_REQUESTS, "inference-requests", 6,
                     Map.of("cleanup.policy", "delete", "retention.ms", HOUR_1)),
             new TopicSpec(INFERENCE_RESPONSES, "inference-responses", 6,
+                    Map.of("cleanup.policy", "delete", "retention.ms", HOUR_1)),
+            new TopicSpec(INFERENCE_CONTROL, "inference-control", 3,
                     Map.of("cleanup.policy", "delete", "retention.ms", HOUR_1)));
 
     private Topics() {
@@ -61,6 +82,7 @@ public final class Topics {
         return switch (type) {
             case PT, SFT, DPO -> STAGE_REQUESTS;
             case MERGE -> MERGE_REQUESTS;
+            case BATCH_INFERENCE -> BATCH_INFERENCE_REQUESTS;
             case PIPELINE -> throw new IllegalArgumentException("a pipeline has no request topic; its stages do");
         };
     }

@@ -174,4 +174,33 @@ class JobValidatorTest {
         assertTrue(errors.get("params.dpo").contains("JSON object"), errors.toString());
         assertEquals(7, errors.size(), errors.toString());
     }
+
+    @Test
+    void batchInferenceTakesTheSeedsInferenceArgumentsAndDefaultsItsOutputFile() throws Exception {
+        Files.createDirectories(root.resolve("data/queries"));
+        Files.writeString(root.resolve("data/queries/q.jsonl"), "{\"query\": \"hi\"}\n");
+        ValidJob job = validator.validate(body("batch-inference", Map.of("base_model", "models/base",
+                "lora_model", "adapters/a1", "data_file", "data/queries/q.jsonl", "temperature", 0.7, "seed", 3,
+                "max_new_tokens", 64, "system_prompt", "You are a doctor.")), "job-1");
+        assertEquals(JobType.BATCH_INFERENCE, job.type());
+        assertEquals("predictions/job-1.jsonl", job.params().text(Param.OUTPUT_FILE).orElseThrow());
+        assertTrue(job.params().text(Param.OUTPUT_DIR).isEmpty());
+
+        Map<String, String> errors = errors(body("batch-inference", Map.of("data_file", "data/none.jsonl",
+                "learning_rate", 0.1, "top_p", 1.5)));
+        assertEquals("is required for batch-inference jobs", errors.get("params.base_model"));
+        assertTrue(errors.get("params.data_file").contains("does not exist"), errors.toString());
+        assertTrue(errors.get("params.learning_rate").contains("not a parameter of batch-inference jobs"), errors.toString());
+        assertTrue(errors.get("params.top_p").contains("≤ 1"), errors.toString());
+    }
+
+    @Test
+    void aPipelineRefusesAtItsTopAParameterNoneOfItsStagesTakes() {
+        Map<String, String> errors = errors(body("pipeline", Map.of("model_name_or_path", "models/base",
+                "temperature", 0.7,
+                "pt", Map.of("train_file_dir", "data/pretrain"),
+                "sft", Map.of("train_file_dir", "data/finetune"),
+                "dpo", Map.of("train_file_dir", "data/reward"))));
+        assertEquals("is not a parameter of pipeline jobs (used by batch-inference)", errors.get("params.temperature"));
+    }
 }
