@@ -48,6 +48,8 @@ final class JobRun implements ProgressSink {
     private final Token token = new Token();
 
     private JobStatus status;
+    /** The highest seq this run has sent, whether or not the broker confirmed it. */
+    private long lastSeqSent;
     private long step;
     private long totalSteps;
     private final Map<String, Double> metrics = new LinkedHashMap<>();
@@ -62,6 +64,7 @@ final class JobRun implements ProgressSink {
         this.partition = partition;
         this.offset = offset;
         this.status = status;
+        this.lastSeqSent = status.seq();
         this.publisher = publisher;
         this.workerId = workerId;
         this.clock = clock;
@@ -148,7 +151,15 @@ final class JobRun implements ProgressSink {
         }
     }
 
+    /**
+     * Folds the event into the snapshot and publishes both. A seq is never sent twice: a publish that
+     * failed may still have reached the broker, and readers would drop a different event under its seq.
+     */
     private void send(JobEvent event) throws PublishException {
+        if (event.seq() <= lastSeqSent) {
+            event = event.withSeq(lastSeqSent + 1);
+        }
+        lastSeqSent = event.seq();
         JobStatus next = status.apply(event);
         publisher.publish(event, next);
         status = next;

@@ -31,7 +31,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -158,13 +160,22 @@ public final class JobWorker implements AutoCloseable {
             LOG.log(Level.INFO, "worker {0} takes requests from {1} in group {2}",
                     settings.workerId(), settings.requestsTopic(), settings.groupId());
             while (!stopping) {
-                completeFinished(true);
-                actOnCommands();
-                ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
-                for (TopicPartition partition : records.partitions()) {
-                    admitFrom(partition, records.records(partition));
+                try {
+                    completeFinished(true);
+                    actOnCommands();
+                    ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
+                    for (TopicPartition partition : records.partitions()) {
+                        admitFrom(partition, records.records(partition));
+                    }
+                    applyPauses();
+                } catch (WakeupException | InterruptException e) {
+                    throw e;
+                } catch (KafkaException e) {
+                    // The broker away (a restart) or a rebalance under way: the client reconnects by itself.
+                    LOG.log(Level.WARNING, "the request consumer of " + settings.requestsTopic() + " hit " + e
+                            + "; going on");
+                    sleep(Duration.ofSeconds(1));
                 }
-                applyPauses();
             }
         } catch (WakeupException e) {
             // closing
@@ -181,7 +192,13 @@ public final class JobWorker implements AutoCloseable {
 
     private void admitFrom(TopicPartition partition, List<ConsumerRecord<String, byte[]>> records) {
         for (ConsumerRecord<String, byte[]> record : records) {
-            Admission admission = admit(partition, record);
+            Admission admission;
+            try {
+                admission = admit(partition, record);
+            } catch (RuntimeException e) {
+                consumer.seek(partition, record.offset()); // read it again rather than skip it
+                throw e;
+            }
             if (admission == Admission.DONE) {
                 commit(partition, record.offset() + 1);
             } else {
@@ -312,8 +329,20 @@ public final class JobWorker implements AutoCloseable {
         }
     }
 
+    /**
+     * Commits a request whose job has ended. A commit that fails (the broker away, the partition
+     * reassigned) costs nothing: the request is read again by this partition's next owner, which
+     * finds its job ended and skips it.
+     */
     private void commit(TopicPartition partition, long nextOffset) {
-        consumer.commitSync(Map.of(partition, new OffsetAndMetadata(nextOffset)));
+        try {
+            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(nextOffset)));
+        } catch (WakeupException | InterruptException e) {
+            throw e;
+        } catch (KafkaException e) {
+            LOG.log(Level.WARNING, "cannot commit " + partition + "@" + nextOffset + " (" + e
+                    + "); its next owner will skip the ended job's request");
+        }
     }
 
     /** Paused: partitions with a running job, or all of them while the worker is full. */
