@@ -154,11 +154,14 @@ public final class JobWorker implements AutoCloseable {
             while (!stopping && !catchUp()) {
                 LOG.log(Level.WARNING, "cannot read the job status topic yet; retrying");
             }
-            consumer = new KafkaConsumer<>(consumerConfig());
+            Map<String, Object> config = consumerConfig();
+            consumer = new KafkaConsumer<>(config);
             consumer.subscribe(List.of(settings.requestsTopic()), new Handover());
             consuming = true;
-            LOG.log(Level.INFO, "worker {0} takes requests from {1} in group {2}",
-                    settings.workerId(), settings.requestsTopic(), settings.groupId());
+            LOG.log(Level.INFO, "worker {0} takes requests from {1} in group {2} (session.timeout.ms {3},"
+                    + " max.poll.interval.ms {4}: a job may run longer than both)", settings.workerId(),
+                    settings.requestsTopic(), settings.groupId(), effective(config, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
+                    effective(config, ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG));
             while (!stopping) {
                 try {
                     completeFinished(true);
@@ -402,12 +405,17 @@ public final class JobWorker implements AutoCloseable {
         });
     }
 
-    /** Every progress interval: publish each running job's progress, and stop those past their deadline. */
+    /**
+     * Every progress interval: stop the jobs past their deadline, then publish each running job's
+     * progress (a publish may wait while the broker is away; the jobs train on meanwhile).
+     */
     private void tick() {
         for (JobRun run : running.values()) {
             if (run.pastDeadline()) {
                 run.token().stop(StopReason.DEADLINE);
             }
+        }
+        for (JobRun run : running.values()) {
             try {
                 run.publishProgress();
             } catch (PublishException | RuntimeException e) {
@@ -467,6 +475,11 @@ public final class JobWorker implements AutoCloseable {
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         return config;
+    }
+
+    /** A consumer setting as the client uses it: the configured value, else Kafka's default. */
+    private static String effective(Map<String, Object> config, String key) {
+        return String.valueOf(config.getOrDefault(key, ConsumerConfig.configDef().defaultValues().get(key)));
     }
 
     /** Rebalance: partitions taken away are handed over; lost ones cannot be committed any more. */
