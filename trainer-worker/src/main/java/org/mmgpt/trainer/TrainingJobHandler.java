@@ -5,6 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -81,8 +82,12 @@ public class TrainingJobHandler implements JobHandler {
         } catch (IllegalArgumentException e) {
             // bad data or arguments: say it in the client's terms
             throw new IllegalArgumentException(inClientTerms(e.getMessage()), e);
+        } catch (FileSystemException e) {
+            // a storage that refuses writes: which path, and why
+            throw new IOException(inClientTerms("cannot use " + e.getFile() + ": "
+                    + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName())), e);
         } catch (IOException e) {
-            // a full disk, a storage that refuses writes: the same, with storage-relative paths
+            // a full disk while saving (the trainer names the checkpoint and the cause): storage-relative paths
             throw new IOException(inClientTerms(e.getMessage()), e);
         }
     }

@@ -73,7 +73,8 @@ public final class Checkpoints {
     static String describe(IOException e) {
         String what = e.getMessage();
         if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
-            what = fs.getReason() + " (" + fs.getFile() + ")";
+            // a copy names its source first: the file being written is the other one
+            what = fs.getReason() + " (" + fs.getFile() + (fs.getOtherFile() != null ? " -> " + fs.getOtherFile() : "") + ")";
         }
         return what;
     }

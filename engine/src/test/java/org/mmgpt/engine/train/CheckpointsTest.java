@@ -67,6 +67,13 @@ class CheckpointsTest {
         Checkpoints.clearStaging(out.resolve("not-there")); // nothing to do
     }
 
+    @Test
+    void aFailedCopyNamesTheFileBeingWritten() {
+        String what = Checkpoints.describe(new java.nio.file.FileSystemException("models/m/tokenizer.json",
+                "out/.result.1.tmp/tokenizer.json", "No space left on device"));
+        assertEquals("No space left on device (models/m/tokenizer.json -> out/.result.1.tmp/tokenizer.json)", what);
+    }
+
     /** On a 1 MiB tmpfs when this machine lets us mount one, else on a storage root that refuses writes. */
     @Test
     void aFullDiskIsAClearErrorAndTheLastCheckpointStays(@TempDir Path tmp) throws Exception {
