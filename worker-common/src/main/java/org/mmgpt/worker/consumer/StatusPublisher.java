@@ -11,6 +11,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.mmgpt.protocol.jobs.JobEvent;
@@ -37,12 +38,13 @@ final class StatusPublisher implements AutoCloseable {
     }
 
     void publish(JobEvent event, JobStatus status) throws PublishException {
-        Future<RecordMetadata> sentEvent = producer.send(new ProducerRecord<>(Topics.JOB_EVENTS, event.jobId(), Json.write(event)));
-        Future<RecordMetadata> sentStatus = producer.send(new ProducerRecord<>(Topics.JOB_STATUS, status.id(), Json.write(status)));
         try {
+            Future<RecordMetadata> sentEvent = producer.send(new ProducerRecord<>(Topics.JOB_EVENTS, event.jobId(), Json.write(event)));
+            Future<RecordMetadata> sentStatus = producer.send(new ProducerRecord<>(Topics.JOB_STATUS, status.id(), Json.write(status)));
             sentEvent.get(ACK_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
             sentStatus.get(ACK_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException | TimeoutException | KafkaException e) {
+            // KafkaException: send() itself refused (the producer closing while it waited for the broker)
             throw new PublishException("cannot publish " + event.state() + " of job " + event.jobId(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
