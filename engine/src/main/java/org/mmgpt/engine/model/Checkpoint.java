@@ -41,7 +41,7 @@ public final class Checkpoint {
                 throw new IllegalArgumentException(index + ": no weight_map");
             }
             Map<String, SafeTensors> files = new LinkedHashMap<>();
-            weightMap.fields().forEachRemaining(e -> {
+            weightMap.properties().forEach(e -> {
                 SafeTensors shard = files.computeIfAbsent(e.getValue().asText(), f -> SafeTensors.open(dir.resolve(f)));
                 if (!shard.names().contains(e.getKey())) {
                     throw new IllegalArgumentException(index + " maps " + e.getKey() + " to " + e.getValue().asText()

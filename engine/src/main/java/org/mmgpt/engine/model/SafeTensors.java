@@ -82,11 +82,9 @@ public final class SafeTensors {
             Map<String, Entry> entries = new LinkedHashMap<>();
             Map<String, String> metadata = new LinkedHashMap<>();
             long dataStart = 8 + headerLen;
-            var fields = root.fields();
-            while (fields.hasNext()) {
-                var f = fields.next();
+            for (var f : root.properties()) {
                 if (f.getKey().equals("__metadata__")) {
-                    f.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    f.getValue().properties().forEach(m -> metadata.put(m.getKey(), m.getValue().asText()));
                     continue;
                 }
                 JsonNode t = f.getValue();

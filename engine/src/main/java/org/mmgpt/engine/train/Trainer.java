@@ -3,6 +3,7 @@ package org.mmgpt.engine.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -71,6 +72,7 @@ public final class Trainer {
     public record Result(Path outputDir, long globalStep, double trainLoss, Double evalLoss, boolean stopped) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<Map<String, Object>> LOG_ENTRY = new TypeReference<>() {};
 
     private final TrainingArguments args;
     private final Listener listener;
@@ -577,7 +579,7 @@ public final class Trainer {
             throw new IllegalArgumentException(checkpoint + ": optimizer state is at step " + optimizer.stepCount()
                     + " but trainer_state.json says " + step);
         }
-        state.path("log_history").forEach(e -> logHistory.add(JSON.convertValue(e, Map.class)));
+        state.path("log_history").forEach(e -> logHistory.add(JSON.convertValue(e, LOG_ENTRY)));
         lossSumFromStart = state.has("train_loss_sum");
         lossSum = state.path("train_loss_sum").asDouble(0);
         return step;

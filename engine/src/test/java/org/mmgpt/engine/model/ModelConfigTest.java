@@ -70,7 +70,7 @@ class ModelConfigTest {
                  "intermediate_size": 16, "num_hidden_layers": 2, "num_attention_heads": 2,
                  "num_key_value_heads": 1, "sliding_window": 4096}""");
         assertEquals(List.of(4096, 4096), ModelConfig.fromJson(m).slidingWindows());
-        m.put("architectures", JSON.createArrayNode().add("Qwen2ForCausalLM"));
+        m.set("architectures", JSON.createArrayNode().add("Qwen2ForCausalLM"));
         assertEquals(List.of(0, 0), ModelConfig.fromJson(m).slidingWindows());
         m.put("use_sliding_window", true);
         m.put("max_window_layers", 1);
