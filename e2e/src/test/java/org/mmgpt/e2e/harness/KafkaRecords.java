@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -18,6 +19,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -104,6 +106,19 @@ public final class KafkaRecords implements AutoCloseable {
                 .partitionsToOffsetAndMetadata().get());
         OffsetAndMetadata committed = offsets.get(partition);
         return committed == null ? -1 : committed.offset();
+    }
+
+    /**
+     * Whether the consumer group is stable with exactly {@code members} members that share all of the
+     * topic's partitions (no rebalance under way, no dead member waiting for its session to expire).
+     */
+    public boolean settled(String group, String topic, int members) {
+        ConsumerGroupDescription description = call(() -> admin.describeConsumerGroups(List.of(group))
+                .describedGroups().get(group).get());
+        int partitions = call(() -> admin.describeTopics(List.of(topic)).allTopicNames().get()).get(topic).partitions().size();
+        int assigned = description.members().stream().mapToInt(m -> m.assignment().topicPartitions().size()).sum();
+        return description.groupState() == GroupState.STABLE && description.members().size() == members
+                && assigned == partitions;
     }
 
     private interface Call<T> {
