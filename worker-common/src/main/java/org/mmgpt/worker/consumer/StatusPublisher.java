@@ -19,7 +19,11 @@ import org.mmgpt.protocol.jobs.JobStatus;
 import org.mmgpt.protocol.json.Json;
 import org.mmgpt.protocol.topics.Topics;
 
-/** Publishes a job's event and its new snapshot, and waits until the broker has both. Thread-safe. */
+/**
+ * Publishes a job's event and its new snapshot, and waits until the broker has both. Thread-safe.
+ * The event goes first and the snapshot only once the broker has it: a reader that sees a snapshot
+ * (a job ended) can count on its event being in Kafka too (the gateway's event streams wait for it).
+ */
 final class StatusPublisher implements AutoCloseable {
 
     private static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
@@ -40,8 +44,8 @@ final class StatusPublisher implements AutoCloseable {
     void publish(JobEvent event, JobStatus status) throws PublishException {
         try {
             Future<RecordMetadata> sentEvent = producer.send(new ProducerRecord<>(Topics.JOB_EVENTS, event.jobId(), Json.write(event)));
-            Future<RecordMetadata> sentStatus = producer.send(new ProducerRecord<>(Topics.JOB_STATUS, status.id(), Json.write(status)));
             sentEvent.get(ACK_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            Future<RecordMetadata> sentStatus = producer.send(new ProducerRecord<>(Topics.JOB_STATUS, status.id(), Json.write(status)));
             sentStatus.get(ACK_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException | KafkaException e) {
             // KafkaException: send() itself refused (the producer closing while it waited for the broker)
