@@ -80,6 +80,10 @@ class FaultsIT {
     private static final Map<String, Ended> ENDED = new ConcurrentHashMap<>();
     /** The fault report: fault, what happened, what was lost. */
     private static final Map<String, String[]> REPORT = new TreeMap<>();
+    /** The job cancelled in test 3: the deadline test compares its losses with this one's. */
+    private static String cancelledJob;
+    /** The job trained while the gateway was killed: test 8 compares its losses with an uninterrupted run. */
+    private static String gatewayKilledJob;
 
     private record Ended(JsonNode status, List<JsonNode> history) {
     }
@@ -292,6 +296,8 @@ class FaultsIT {
                 "the checkpoint of the step it stopped at is kept");
         assertEquals(List.of(), texts(ended.get("artifacts")));
         assertFalse(Files.exists(system.storage().resolve("adapters/" + job)));
+        assertEquals(stoppedAt, losses(checkpoints(job)).size(), "one loss per step trained, none twice");
+        cancelledJob = job;
         List<JsonNode> history = gateway.events(job, Duration.ofMinutes(1));
         assertEquals(List.of("QUEUED", "RUNNING", "CANCELLED"), states(history));
         assertTrue(history.stream().skip(1).allMatch(e -> e.get("attempt").asInt() == 1
@@ -314,7 +320,10 @@ class FaultsIT {
                 "nothing");
     }
 
-    /** A job past its deadline_seconds ends FAILED with DeadlineExceeded, its last checkpoint kept. */
+    /**
+     * A job past its deadline_seconds ends FAILED with DeadlineExceeded, its last checkpoint kept; up to
+     * where they stopped, it trained exactly as the job of the same parameters cancelled in test 3.
+     */
     @Test
     @Order(4)
     void aJobPastItsDeadlineFailsWithDeadlineExceeded() throws IOException {
@@ -327,15 +336,25 @@ class FaultsIT {
                 Instant.parse(ended.get("ended_at").asText()));
         assertTrue(ran.compareTo(Duration.ofSeconds(8)) >= 0, "it ran its 8 s first: " + ran);
         long stoppedAt = ended.at("/progress/step").asLong();
-        if (stoppedAt > 0) {
-            assertTrue(Files.isRegularFile(checkpoints(job).resolve("checkpoint-" + stoppedAt + "/trainer_state.json")),
-                    "the checkpoint of the step it stopped at is kept");
-        }
+        assertTrue(stoppedAt > 0, "it trained before its deadline: " + ended);
+        assertEquals(stoppedAt, JSON.readTree(checkpoints(job).resolve("checkpoint-" + stoppedAt + "/trainer_state.json")
+                .toFile()).get("global_step").asLong(), "the checkpoint of the step it stopped at is kept");
         assertEquals(List.of(), texts(ended.get("artifacts")));
+        assertFalse(Files.exists(system.storage().resolve("adapters/" + job)));
+
+        assertNotNull(cancelledJob, "test 3 ran the same job and cancelled it");
+        Map<Long, Double> losses = losses(checkpoints(job));
+        Map<Long, Double> cancelledLosses = losses(checkpoints(cancelledJob));
+        assertEquals(stoppedAt, losses.size(), "one loss per step trained, none twice");
+        long common = Math.min(stoppedAt, cancelledLosses.size());
+        for (long step = 1; step <= common; step++) {
+            assertClose(cancelledLosses.get(step), losses.get(step), "loss at step " + step);
+        }
         record(job);
         report("7 deadline_seconds 8",
-                "stopped at step " + stoppedAt + " after " + ran.toMillis() + " ms: FAILED \"" + ended.get("error").asText() + "\"",
-                stoppedAt > 0 ? "nothing: checkpoint-" + stoppedAt + " kept" : "nothing (no step done yet)");
+                "stopped at step " + stoppedAt + " after " + ran.toMillis() + " ms: FAILED \"" + ended.get("error").asText()
+                        + "\"; the losses of steps 1 to " + common + " those of test 3's job",
+                "nothing: checkpoint-" + stoppedAt + " kept");
     }
 
     /**
@@ -357,9 +376,9 @@ class FaultsIT {
         List<JsonNode> history = gateway.events(job, Duration.ofMinutes(1));
         Path adapter = system.storage().resolve("adapters/" + job + "/adapter_model.safetensors");
         var publishedAt = Files.getLastModifiedTime(adapter);
+        assertEquals(6, losses(adapter.getParent()).size(), "one loss per step, none twice");
         record(job); // before the duplicates: what must stay
 
-        kafka.publish(STAGE_REQUESTS, job, request); // and after it ended
         List<ConsumerRecord<String, byte[]>> events = kafka.read("mmgpt.job-events", job);
         List<ConsumerRecord<String, byte[]>> snapshots = kafka.read("mmgpt.job-status", job);
         assertEquals(history.size(), events.size(), "one record per event so far");
@@ -369,6 +388,7 @@ class FaultsIT {
         byte[] latest = snapshots.get(snapshots.size() - 1).value();
         kafka.publish("mmgpt.job-status", job, latest);
         kafka.publish("mmgpt.job-status", job, latest);
+        kafka.publish(STAGE_REQUESTS, job, request); // and after it ended, behind its duplicated status
 
         // the trainers read both duplicate requests and committed them without running anything
         TopicPartition partition = new TopicPartition(STAGE_REQUESTS, kafka.partitionOf(STAGE_REQUESTS, job));
@@ -463,9 +483,14 @@ class FaultsIT {
     @Test
     @Order(7)
     void theGatewayKilledAndRestartedRebuildsEveryJobAndTheEventStreamResumes() {
+        ENDED.forEach((id, ended) -> {
+            assertEquals(ended.status(), gateway.job(id), "status of " + id + " before the kill");
+            assertEquals(ended.history(), gateway.events(id, Duration.ofMinutes(1)), "history of " + id + " before the kill");
+        });
         Map<String, JsonNode> jobsBefore = gateway.jobs();
         List<String> artifactsBefore = listedArtifacts();
-        String job = submit("pt", lora(30, 5, Map.of()));
+        String job = submit("pt", lora(40, 5, Map.of()));
+        gatewayKilledJob = job;
         EventStream first = gateway.stream(job, null);
         first.awaitEvents(3, JOB_END);
         QuarkusService service = system.gatewayService();
@@ -504,7 +529,7 @@ class FaultsIT {
                 "killed while a client followed a running job; back after " + down.toSeconds() + " s, every one of "
                         + jobsBefore.size() + " jobs' status and history identical, rebuilt from Kafka; the client"
                         + " reconnected with Last-Event-ID " + lastSeen + " and got seq " + (lastSeen + 1) + " to "
-                        + history.size() + " once each",
+                        + history.size() + " once each; the job SUCCEEDED (its losses: row 8)",
                 "nothing");
     }
 
@@ -546,14 +571,31 @@ class FaultsIT {
         assertTrue(events.ended(), () -> "the gateway's stream outlived the broker: " + events.broken());
         assertEquals(history, events.events(), "a client that followed all along got every event once");
 
-        String next = submit("pt", lora(2, 2, Map.of()));
-        assertEquals("SUCCEEDED", state(gateway.awaitEnd(next, JOB_END)));
+        // the same job again, with nothing broken: this one and the one of the gateway test trained the same
+        String reference = submit("pt", lora(40, 5, Map.of()));
+        JsonNode straight = gateway.awaitEnd(reference, JOB_END);
+        assertEquals("SUCCEEDED", state(straight), straight::toString);
+        assertEquals(1, straight.get("attempts").asInt(), straight::toString);
+        assertNotNull(gatewayKilledJob, "test 7 ran the same job while the gateway was killed");
+        Map<Long, Double> referenceLosses = losses(system.storage().resolve("adapters/" + reference));
+        assertEquals(40, referenceLosses.size(), referenceLosses.keySet()::toString);
+        for (String other : List.of(job, gatewayKilledJob)) {
+            Map<Long, Double> losses = losses(system.storage().resolve("adapters/" + other));
+            assertEquals(referenceLosses.keySet(), losses.keySet(), "one loss per step, none twice: " + other);
+            for (long step = 1; step <= 40; step++) {
+                assertClose(referenceLosses.get(step), losses.get(step), other + ": loss at step " + step);
+            }
+            assertClose(straight.at("/metrics/train_loss").asDouble(), gateway.job(other).at("/metrics/train_loss").asDouble(),
+                    other + ": train_loss");
+        }
         record(job);
-        record(next);
+        record(reference);
         report("8 broker stop and start",
                 "stopped for " + down.toSeconds() + " s while a job trained (" + stepsDuring
                         + " steps in the 5 s the broker was away); clients reconnected by themselves; the job ended SUCCEEDED"
-                        + " with attempt 1 and one adapter, " + history.size() + " events in order; new jobs ran",
+                        + " with attempt 1 and one adapter, " + history.size() + " events in order, the loss of all 40 steps"
+                        + " and train_loss those of the same job run afterwards with nothing broken (as was the gateway"
+                        + " test's job)",
                 "nothing (progress reports during the outage were not published)");
     }
 
