@@ -154,7 +154,8 @@ class FaultsIT {
         Map<String, Object> params = fullFineTuning(12, 3);
         String faulted = submit("pt", params);
         String reference = submit("pt", params);
-        ArtifactWatch watch = ArtifactWatch.start(system.storage().resolve("models/" + reference));
+        ArtifactWatch watch = ArtifactWatch.start(system.storage().resolve("models/" + faulted));
+        ArtifactWatch referenceWatch = ArtifactWatch.start(system.storage().resolve("models/" + reference));
 
         JsonNode running = awaitJob(faulted, "RUNNING", j -> state(j).equals("RUNNING"));
         QuarkusService victim = system.trainer(running.get("worker_id").asText());
@@ -208,6 +209,7 @@ class FaultsIT {
         assertEquals(List.of(), stagingLeft(faulted));
         assertEquals(List.of(), trashed(faulted));
         assertTrue(watch.stop().sawOnlyTheFinishedArtifact(), watch::toString);
+        assertTrue(referenceWatch.stop().sawOnlyTheFinishedArtifact(), referenceWatch::toString);
 
         victim.start();
         victim.awaitReady(READY);
@@ -217,7 +219,7 @@ class FaultsIT {
                 "frozen while writing checkpoint-" + stepOf(halfSaved) + ", killed; the other trainer took the job over"
                         + " (RETRYING, attempt 2) from checkpoint-" + lastComplete + "; SUCCEEDED with the same loss at"
                         + " all 12 steps, train_loss and weights (max difference " + weights + ") as an uninterrupted run;"
-                        + " one model published",
+                        + " one model published, never seen half-written",
                 "nothing (steps after checkpoint-" + lastComplete + " trained again)");
     }
 
