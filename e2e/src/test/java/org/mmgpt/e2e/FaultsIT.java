@@ -598,7 +598,7 @@ class FaultsIT {
                         + " with attempt 1 and one adapter, " + history.size() + " events in order, the loss of all 40 steps"
                         + " and train_loss those of the same job run afterwards with nothing broken (as was the gateway"
                         + " test's job)",
-                "nothing (progress reports during the outage were not published)");
+                "nothing (progress reports were late while the broker was away)");
     }
 
     // ------------------------------------------------------------------------------------ the jobs
