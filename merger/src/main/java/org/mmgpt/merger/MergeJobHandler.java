@@ -37,6 +37,7 @@ public class MergeJobHandler implements JobHandler {
         String target = request.params().text(Param.OUTPUT_DIR)
                 .orElse(ArtifactStore.defaultOutputDir(JobType.MERGE, request.jobId(), false));
         progress.report(0, 1, Map.of());
+        store.clearStaging(request.jobId()); // what an attempt killed while merging left
         Path staged = store.newStagingDir(request.jobId()).resolve("model");
         LoraMerge.Check check = LoraMerge.merge(base, adapter, staged, ModelWriter.DEFAULT_MAX_SHARD_BYTES, null);
         cancellation.throwIfCancelled();

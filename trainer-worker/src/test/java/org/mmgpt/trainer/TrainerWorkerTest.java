@@ -8,12 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,10 +35,12 @@ import org.mmgpt.protocol.jobs.JobState;
 import org.mmgpt.protocol.jobs.JobStatus;
 import org.mmgpt.protocol.jobs.JobType;
 import org.mmgpt.protocol.params.JobParams;
+import org.mmgpt.protocol.storage.ArtifactStore;
 import org.mmgpt.protocol.topics.Topics;
 import org.mmgpt.testsupport.EmbeddedKafka;
 import org.mmgpt.testsupport.KafkaBrokerResource;
 import org.mmgpt.testsupport.KafkaJobs;
+import org.mmgpt.worker.JobResult;
 
 /**
  * The packaged trainer worker against a real broker, running real training jobs with the engine on a
@@ -47,6 +53,9 @@ class TrainerWorkerTest {
     private static final Duration WAIT = Duration.ofSeconds(180);
     private static final Path STORAGE = Path.of("target/test-storage");
     private static KafkaJobs kafka;
+
+    @Inject
+    TrainingJobHandler handler;
 
     @BeforeAll
     static void setUp() throws IOException {
@@ -178,6 +187,52 @@ class TrainerWorkerTest {
 
         assertEquals("the trainer runs pt, sft and dpo jobs, not merge", awaitEnd(wrong).error());
         assertEquals(JobState.SUCCEEDED, awaitEnd(next).state());
+    }
+
+    /**
+     * A worker killed after training ended, before its success reached Kafka, leaves the next attempt
+     * a finished result: it is published (or found published) as it is, with no step trained again
+     * and no second copy in .trash.
+     */
+    @Test
+    void anAttemptAfterOneThatFinishedTrainingPublishesItsResultWithoutTrainingAgain() throws Exception {
+        String id = newJobId();
+        JobRequest request = sft(id, "data/finetune", 2);
+        JobResult first = handler.run(request, (step, total, metrics) -> { }, () -> false);
+        Path adapter = STORAGE.resolve("adapters/" + id);
+        FileTime publishedAt = Files.getLastModifiedTime(adapter.resolve("adapter_model.safetensors"));
+        List<Long> steps = new ArrayList<>();
+
+        // lost after publishing: what is there is the result
+        JobResult second = handler.run(request.withAttempt(2), (step, total, metrics) -> steps.add(step), () -> false);
+        assertEquals(first, second);
+        assertEquals(publishedAt, Files.getLastModifiedTime(adapter.resolve("adapter_model.safetensors")));
+
+        // lost between training and publishing: published now
+        deleteTree(adapter);
+        JobResult third = handler.run(request.withAttempt(3), (step, total, metrics) -> steps.add(step), () -> false);
+        assertEquals(first, third);
+        assertTrue(Files.isRegularFile(adapter.resolve("adapter_model.safetensors")));
+        assertEquals(List.of(), steps, "no step trained again");
+        assertTrue(trashedCopiesOf(id).isEmpty(), "nothing replaced, nothing in .trash");
+    }
+
+    private static List<Path> trashedCopiesOf(String id) throws IOException {
+        Path trash = STORAGE.resolve(ArtifactStore.TRASH);
+        if (!Files.isDirectory(trash)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(trash)) {
+            return files.filter(f -> f.getFileName().toString().startsWith(id)).toList();
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -106,24 +107,8 @@ public final class Gateway {
                 throw new AssertionError("events of " + id + " answered " + response.statusCode());
             }
             List<JsonNode> events = new ArrayList<>();
-            String eventId = null;
-            StringBuilder data = new StringBuilder();
             try (Stream<String> lines = response.body()) {
-                for (String line : (Iterable<String>) lines::iterator) {
-                    if (line.startsWith("id:")) {
-                        eventId = line.substring(3).strip();
-                    } else if (line.startsWith("data:")) {
-                        data.append(line.substring(5).strip());
-                    } else if (line.isEmpty() && data.length() > 0) {
-                        JsonNode event = JSON.readTree(data.toString());
-                        if (!String.valueOf(event.path("seq").asLong()).equals(eventId)) {
-                            throw new AssertionError("event id " + eventId + " is not its seq: " + event);
-                        }
-                        events.add(event);
-                        eventId = null;
-                        data.setLength(0);
-                    }
-                }
+                EventStream.parse(lines, events::add);
             }
             return events;
         } catch (IOException e) {
@@ -131,6 +116,37 @@ public final class Gateway {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Opens the job's server-sent events and reads them on a thread of its own; with
+     * {@code lastEventId}, as a client reconnecting after that event (the Last-Event-ID header).
+     */
+    public EventStream stream(String id, Long lastEventId) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve("/v1/jobs/" + id + "/events"))
+                .header("Accept", "text/event-stream");
+        if (lastEventId != null) {
+            request.header("Last-Event-ID", lastEventId.toString());
+        }
+        return new EventStream(id, http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines()));
+    }
+
+    /** Every job the gateway knows (GET /v1/jobs, all pages), by id. */
+    public Map<String, JsonNode> jobs() {
+        Map<String, JsonNode> jobs = new LinkedHashMap<>();
+        int offset = 0;
+        while (true) {
+            Response page = get("/v1/jobs?limit=500&offset=" + offset);
+            if (page.status() != 200) {
+                throw new AssertionError("GET /v1/jobs answered " + page.status() + ": " + page.text());
+            }
+            JsonNode items = page.json().get("items");
+            items.forEach(job -> jobs.put(job.get("id").asText(), job));
+            offset += items.size();
+            if (items.isEmpty() || offset >= page.json().get("total").asInt()) {
+                return jobs;
+            }
         }
     }
 

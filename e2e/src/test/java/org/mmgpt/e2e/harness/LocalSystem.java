@@ -49,6 +49,7 @@ public final class LocalSystem implements AutoCloseable {
         private final String name;
         private int trainers = 1;
         private final Map<String, String> properties = new LinkedHashMap<>();
+        private final Map<String, String> trainerProperties = new LinkedHashMap<>();
 
         private Builder(String name) {
             this.name = name;
@@ -63,6 +64,12 @@ public final class LocalSystem implements AutoCloseable {
         /** A system property for every service (e.g. mmgpt.worker.handover-timeout). */
         public Builder property(String key, String value) {
             properties.put(key, value);
+            return this;
+        }
+
+        /** A system property for the trainers only (e.g. kafka.session.timeout.ms). */
+        public Builder trainerProperty(String key, String value) {
+            trainerProperties.put(key, value);
             return this;
         }
 
@@ -103,7 +110,9 @@ public final class LocalSystem implements AutoCloseable {
         gateway = new QuarkusService(root, "gateway", "gateway", common, List.of("-Xmx256m"), logs.resolve("gateway.log"));
         for (int i = 1; i <= b.trainers; i++) {
             String name = "trainer-" + i;
-            trainers.add(new QuarkusService(root, name, "trainer-worker", worker(common, name), List.of("-Xmx1g"),
+            Map<String, String> properties = worker(common, name);
+            properties.putAll(b.trainerProperties);
+            trainers.add(new QuarkusService(root, name, "trainer-worker", properties, List.of("-Xmx1g"),
                     logs.resolve(name + ".log")));
         }
         merger = new QuarkusService(root, "merger-1", "merger", worker(common, "merger-1"), List.of("-Xmx1g"),
@@ -155,6 +164,12 @@ public final class LocalSystem implements AutoCloseable {
 
     public List<QuarkusService> trainers() {
         return List.copyOf(trainers);
+    }
+
+    /** The trainer whose worker id (its name) is {@code workerId}, as a job's {@code worker_id} names it. */
+    public QuarkusService trainer(String workerId) {
+        return trainers.stream().filter(t -> t.name().equals(workerId)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no trainer " + workerId + " among " + trainers));
     }
 
     public QuarkusService merger() {

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * service. Its output goes to a log file that restarts append to, each start marked in it.
  *
  * <p>{@link #stop} is SIGTERM, a grace period, then SIGKILL; {@link #kill} is SIGKILL at once (what a
- * crash or an OOM-killer looks like). Every process still alive when the test JVM exits is killed by a
+ * crash or an OOM-killer looks like); {@link #freeze} and {@link #thaw} are SIGSTOP and SIGCONT. Every process still alive when the test JVM exits is killed by a
  * shutdown hook, so a failed or interrupted run leaves nothing behind.
  */
 public final class ManagedProcess {
@@ -133,6 +133,35 @@ public final class ManagedProcess {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while killing " + name, e);
+        }
+    }
+
+    /**
+     * SIGSTOP: the process stands still where it is, mid-write if it was writing (a test freezes a
+     * worker inside a checkpoint save, then kills it there). {@link #thaw} lets it go on.
+     */
+    public void freeze() {
+        signal("STOP");
+    }
+
+    /** SIGCONT, after {@link #freeze}. */
+    public void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        long pid = pid();
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).redirectErrorStream(true).start();
+            String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + pid + " (" + this.name + ") failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot signal " + this.name, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling " + this.name, e);
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One packaged service ({@code <module>/target/quarkus-app/quarkus-run.jar}) in a process of its own,
@@ -84,15 +85,24 @@ public final class QuarkusService {
     }
 
     public boolean ready() {
+        return health("ready").map(h -> h.startsWith("200 ")).orElse(false);
+    }
+
+    /**
+     * {@code /q/health/<kind>} (live, ready, or "" for both): "STATUS BODY", or empty when the
+     * service does not answer.
+     */
+    public Optional<String> health(String kind) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(uri().resolve("/q/health/ready"))
+            HttpRequest request = HttpRequest.newBuilder(uri().resolve("/q/health/" + kind))
                     .timeout(Duration.ofSeconds(2)).build();
-            return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            return Optional.of(response.statusCode() + " " + response.body());
         } catch (java.io.IOException e) {
-            return false;
+            return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return Optional.empty();
         }
     }
 

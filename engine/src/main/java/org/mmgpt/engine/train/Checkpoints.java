@@ -20,6 +20,8 @@ import org.mmgpt.engine.FileTrees;
  */
 public final class Checkpoints {
     private static final Pattern NAME = Pattern.compile("checkpoint-(\\d+)");
+    /** The staging directories of {@link #save} and {@link #publishInto}. */
+    private static final Pattern STAGING = Pattern.compile("\\.(checkpoint-\\d+\\..+|result\\..+)\\.tmp");
     /** Written last into the result: a reader that sees them sees a complete model or adapter. */
     private static final List<String> MARKERS = List.of("model.safetensors.index.json", "config.json", "adapter_config.json");
 
@@ -29,6 +31,21 @@ public final class Checkpoints {
     }
 
     private Checkpoints() {}
+
+    /**
+     * Deletes the hidden staging directories ({@code .checkpoint-*.tmp}, {@code .result.*.tmp}) that a
+     * run killed while saving left in {@code outputDir}. Call it before a run starts there.
+     */
+    public static void clearStaging(Path outputDir) throws IOException {
+        if (!Files.isDirectory(outputDir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.list(outputDir)) {
+            for (Path p : s.filter(p -> STAGING.matcher(p.getFileName().toString()).matches()).toList()) {
+                FileTrees.delete(p);
+            }
+        }
+    }
 
     /** Writes checkpoint {@code step} through a staging directory and returns its final path. */
     public static Path save(Path outputDir, long step, Writer writer) throws IOException {
@@ -56,7 +73,8 @@ public final class Checkpoints {
     static String describe(IOException e) {
         String what = e.getMessage();
         if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
-            what = fs.getReason() + " (" + fs.getFile() + ")";
+            // a copy names its source first: the file being written is the other one
+            what = fs.getReason() + " (" + fs.getFile() + (fs.getOtherFile() != null ? " -> " + fs.getOtherFile() : "") + ")";
         }
         return what;
     }

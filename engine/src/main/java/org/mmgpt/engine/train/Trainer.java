@@ -59,6 +59,9 @@ public final class Trainer {
         default void onMetrics(long step, Map<String, Double> metrics) {}
 
         default void onCheckpoint(long step, Path dir) {}
+
+        /** Before the first step of a run resumed from {@code checkpoint}, which ended at {@code step}. */
+        default void onResume(long step, long totalSteps, Path checkpoint) {}
     }
 
     /** Where a run stands after an optimizer step. */
@@ -75,6 +78,10 @@ public final class Trainer {
     private final Listener listener;
     private final BooleanSupplier stopRequested;
     private final List<Map<String, Object>> logHistory = new ArrayList<>();
+    /** The sum of the step losses so far, those before a resume included (from the checkpoint). */
+    private double lossSum;
+    /** False after resuming from a checkpoint that did not record the sum: it then covers this run only. */
+    private boolean lossSumFromStart = true;
 
     private Tokenizer tokenizer;
     private CausalLM model;
@@ -115,6 +122,7 @@ public final class Trainer {
 
     private Result run() throws IOException {
         Files.createDirectories(args.outputDir());
+        Checkpoints.clearStaging(args.outputDir());
         tokenizer = Tokenizer.load(args.model());
         say("stage " + args.stage() + ": " + (args.usePeft() ? "LoRA r=" + args.loraRank() + " alpha=" + args.loraAlpha()
                 + " on " + args.targetModules() : "full fine-tuning") + ", base " + args.model());
@@ -137,6 +145,7 @@ public final class Trainer {
             optimizer.load(resume.resolve("optimizer.safetensors"));
             start = readState(resume);
             say("resumed from " + resume + " at step " + start);
+            listener.onResume(start, total, resume);
         }
         say(String.format("%d training %s, %d per micro-batch, %d micro-batches per step: %d steps per epoch, %d steps",
                 trainSize(), dpo() ? "pairs" : "examples", args.batchSize(), args.gradientAccumulationSteps(),
@@ -298,9 +307,8 @@ public final class Trainer {
         TensorBoardWriter board = new TensorBoardWriter(args.outputDir().resolve("runs"));
         long t0 = System.nanoTime();
         long tokens = 0;
-        double lossSum = 0;
+        double windowLoss = 0;
         int lossCount = 0;
-        double totalLoss = 0;
         long doneSteps = 0;
         Map<String, Double> dpoSums = new LinkedHashMap<>();
         long step = start;
@@ -337,9 +345,9 @@ public final class Trainer {
                 trainable.values().forEach(Autograd::zeroGrad);
                 step++;
                 doneSteps++;
-                lossSum += stepLoss;
+                windowLoss += stepLoss;
                 lossCount++;
-                totalLoss += stepLoss;
+                lossSum += stepLoss;
                 double elapsed = (System.nanoTime() - t0) / 1e9;
                 double tokPerSec = tokens / Math.max(1e-9, elapsed);
                 Duration eta = Duration.ofMillis((long) (elapsed / doneSteps * (total - step) * 1000));
@@ -347,7 +355,7 @@ public final class Trainer {
                 listener.onStep(new Progress(step, total, epochNow, stepLoss, lr, tokPerSec, eta));
                 if (step % args.loggingSteps() == 0 || step == total || step == start + 1) {
                     Map<String, Double> m = new LinkedHashMap<>();
-                    m.put("loss", lossSum / lossCount);
+                    m.put("loss", windowLoss / lossCount);
                     m.put("learning_rate", lr);
                     m.put("grad_norm", gradNorm);
                     m.put("epoch", epochNow);
@@ -355,7 +363,7 @@ public final class Trainer {
                     int logged = lossCount;
                     dpoSums.forEach((k, v) -> m.put(k, v / logged));
                     report(step, m, metrics, board);
-                    lossSum = 0;
+                    windowLoss = 0;
                     lossCount = 0;
                     dpoSums.clear();
                 }
@@ -373,14 +381,19 @@ public final class Trainer {
                     report(step, eval, metrics, board);
                     evalLoss = eval.get("eval_loss");
                 }
-                saveFinal(step, (double) step / stepsPerEpoch, totalLoss / Math.max(1, doneSteps), evalLoss,
+                saveFinal(step, (double) step / stepsPerEpoch, trainLoss(step, doneSteps), evalLoss,
                         (System.nanoTime() - t0) / 1e9);
             }
-            return new Result(args.outputDir(), step, totalLoss / Math.max(1, doneSteps), evalLoss, stopped);
+            return new Result(args.outputDir(), step, trainLoss(step, doneSteps), evalLoss, stopped);
         } finally {
             board.close();
             metrics.close();
         }
+    }
+
+    /** The mean step loss: over every step, or over this run's when resumed from a checkpoint without the sum. */
+    private double trainLoss(long step, long doneSteps) {
+        return lossSum / Math.max(1, lossSumFromStart ? step : doneSteps);
     }
 
     private void report(long step, Map<String, Double> m, MetricsLog metrics, TensorBoardWriter board) throws IOException {
@@ -567,6 +580,8 @@ public final class Trainer {
                     + " but trainer_state.json says " + step);
         }
         state.path("log_history").forEach(e -> logHistory.add(JSON.convertValue(e, LOG_ENTRY)));
+        lossSumFromStart = state.has("train_loss_sum");
+        lossSum = state.path("train_loss_sum").asDouble(0);
         return step;
     }
 
@@ -605,6 +620,9 @@ public final class Trainer {
                 + " of the epoch's shuffle (seeded by seed and epoch)");
         s.put("rng", "dropout seeded by (seed, step, micro-batch): restored by the step itself");
         s.set("log_history", JSON.valueToTree(logHistory));
+        if (lossSumFromStart) {
+            s.put("train_loss_sum", lossSum); // a resumed run's train_loss still averages every step
+        }
         Files.writeString(dir.resolve("trainer_state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(s));
     }
 

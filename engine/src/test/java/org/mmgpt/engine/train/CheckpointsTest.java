@@ -49,6 +49,31 @@ class CheckpointsTest {
         assertEquals(List.of(out.resolve("checkpoint-1")), Checkpoints.list(out));
     }
 
+    @Test
+    void theStagingOfASaveThatDiedIsClearedAndTheCheckpointsStay(@TempDir Path out) throws IOException {
+        Checkpoints.save(out, 1, bytes(10));
+        Path halfCheckpoint = Files.createDirectories(out.resolve(".checkpoint-2.0b6c7e0a.tmp"));
+        Files.write(halfCheckpoint.resolve("weights.bin"), new byte[5]); // what a kill mid-save leaves
+        Path halfResult = Files.createDirectories(out.resolve(".result.5d1e.tmp"));
+        Files.writeString(out.resolve("metrics.jsonl"), "{}\n");
+        Files.createDirectories(out.resolve(".keep-me"));
+
+        Checkpoints.clearStaging(out);
+
+        assertTrue(Files.notExists(halfCheckpoint) && Files.notExists(halfResult));
+        assertEquals(List.of(out.resolve("checkpoint-1")), Checkpoints.list(out));
+        assertTrue(Files.isRegularFile(out.resolve("metrics.jsonl")));
+        assertTrue(Files.isDirectory(out.resolve(".keep-me")), "only the trainer's own staging folders go");
+        Checkpoints.clearStaging(out.resolve("not-there")); // nothing to do
+    }
+
+    @Test
+    void aFailedCopyNamesTheFileBeingWritten() {
+        String what = Checkpoints.describe(new java.nio.file.FileSystemException("models/m/tokenizer.json",
+                "out/.result.1.tmp/tokenizer.json", "No space left on device"));
+        assertEquals("No space left on device (models/m/tokenizer.json -> out/.result.1.tmp/tokenizer.json)", what);
+    }
+
     /** On a 1 MiB tmpfs when this machine lets us mount one, else on a storage root that refuses writes. */
     @Test
     void aFullDiskIsAClearErrorAndTheLastCheckpointStays(@TempDir Path tmp) throws Exception {

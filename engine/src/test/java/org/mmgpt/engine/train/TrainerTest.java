@@ -110,10 +110,14 @@ class TrainerTest {
         assertEquals(3, stopped.globalStep());
         assertFalse(Files.exists(b.resolve("train_results.json")), "a stopped run publishes no result");
         assertTrue(Files.isDirectory(b.resolve("checkpoint-3")), "a stopped run checkpoints where it stopped");
-        FileTrees.delete(b.resolve("checkpoint-3")); // as if killed before that: resume from checkpoint-2
+        // as if killed while saving checkpoint-3: its staging folder half written, resume from checkpoint-2
+        FileTrees.delete(b.resolve("checkpoint-3"));
+        Path halfSaved = Files.createDirectories(b.resolve(".checkpoint-3.killed.tmp"));
+        Files.write(halfSaved.resolve("optimizer.safetensors"), new byte[100]);
         args.put("resume_from_checkpoint", "latest");
         Trainer.Result resumed = train(stage, args, Long.MAX_VALUE);
         assertEquals(5, resumed.globalStep());
+        assertFalse(Files.exists(halfSaved), "the half-written checkpoint of the killed run is cleared");
 
         Map<Long, Double> la = losses(a);
         Map<Long, Double> lb = losses(b);
@@ -121,6 +125,8 @@ class TrainerTest {
             assertEquals(la.get(s), lb.get(s), Math.abs(la.get(s)) * 1e-5, stage + " loss at step " + s);
         }
         assertEquals(5, lb.size(), "metrics.jsonl keeps one line per step after the resume: " + lb.keySet());
+        assertEquals(straight.trainLoss(), resumed.trainLoss(), Math.abs(straight.trainLoss()) * 1e-5,
+                "train_loss averages every step, those before the resume too");
         assertSameTensors(a, b, "adapter_model.safetensors");
     }
 

@@ -37,12 +37,13 @@ public class JobPublisher {
     @Channel("job-events-out")
     MutinyEmitter<JobEvent> events;
 
-    /** A job's event and the snapshot it leads to (the gateway writes QUEUED jobs and pipelines). */
+    /**
+     * A job's event and the snapshot it leads to (the gateway writes QUEUED jobs and pipelines). The
+     * event first: a reader that sees the snapshot can count on the event being in Kafka too.
+     */
     public Uni<Void> publish(JobEvent event, JobStatus status) {
-        return Uni.combine().all()
-                .unis(events.sendMessage(KafkaRecord.of(event.jobId(), event)),
-                        statuses.sendMessage(KafkaRecord.of(status.id(), status)))
-                .discardItems();
+        return events.sendMessage(KafkaRecord.of(event.jobId(), event))
+                .chain(() -> statuses.sendMessage(KafkaRecord.of(status.id(), status)));
     }
 
     /** A stage, merge or batch-inference request for the workers. */

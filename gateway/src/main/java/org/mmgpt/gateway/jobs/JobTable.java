@@ -89,7 +89,12 @@ public class JobTable {
 
     /**
      * The job's events after {@code afterSeq}, then its new events as they come; completes after
-     * the job's terminal event (at once when the job already ended and nothing newer is left).
+     * the job's terminal event (at once when the history already ends with it).
+     *
+     * <p>A terminal snapshot alone does not end the stream: the status and event topics are read
+     * apart, and after a broker restart the snapshot can overtake its event by seconds. Every writer
+     * has the event in Kafka before it writes the snapshot, so the event comes. Only a job with no
+     * event left (its events past the topic's retention) ends on its snapshot.
      */
     public Multi<JobEvent> follow(String id, long afterSeq) {
         return Multi.createFrom().emitter(emitter -> {
@@ -100,8 +105,9 @@ public class JobTable {
                         emitter.emit(event);
                     }
                 }
-                boolean ended = entry.status != null && entry.status.state().isTerminal()
-                        || !entry.history.isEmpty() && entry.history.get(entry.history.size() - 1).state().isTerminal();
+                JobEvent last = entry.history.isEmpty() ? null : entry.history.get(entry.history.size() - 1);
+                boolean ended = last != null ? last.state().isTerminal()
+                        : entry.status != null && entry.status.state().isTerminal();
                 if (ended) {
                     emitter.complete();
                     return;

@@ -46,6 +46,10 @@ public record JobEvent(String jobId, long seq, Instant time, JobState state, int
         return new JobEvent(jobId, seq, time, state, attempt, progress, metrics, artifacts, value, workerId);
     }
 
+    public JobEvent withSeq(long value) {
+        return new JobEvent(jobId, value, time, state, attempt, progress, metrics, artifacts, error, workerId);
+    }
+
     public JobEvent withAttempt(int value) {
         return new JobEvent(jobId, seq, time, state, value, progress, metrics, artifacts, error, workerId);
     }

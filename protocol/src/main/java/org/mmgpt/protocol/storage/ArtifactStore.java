@@ -137,7 +137,28 @@ public final class ArtifactStore {
 
     /** A fresh, empty directory on the storage file system for an artifact being written. */
     public Path newStagingDir(String jobId) throws IOException {
-        return Files.createDirectories(jobDir(jobId).resolve("staging").resolve(UUID.randomUUID().toString()));
+        return Files.createDirectories(stagingDir(jobId).resolve(UUID.randomUUID().toString()));
+    }
+
+    /**
+     * Deletes what earlier attempts of the job left half-written in its staging directory (a worker
+     * killed while writing an artifact). An attempt calls it before it writes anything there; no
+     * other attempt of the job runs meanwhile.
+     */
+    public void clearStaging(String jobId) throws IOException {
+        Path staging = stagingDir(jobId);
+        if (!Files.isDirectory(staging, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(staging)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(staging)).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private Path stagingDir(String jobId) {
+        return jobDir(jobId).resolve("staging");
     }
 
     /**

@@ -64,6 +64,24 @@ class ArtifactStoreTest {
     }
 
     @Test
+    void clearingAJobsStagingDeletesWhatAKilledAttemptLeftAndNothingElse() throws IOException {
+        ArtifactStore store = new ArtifactStore(root);
+        Path half = store.newStagingDir("job-1");
+        Files.createDirectories(half.resolve("model"));
+        Files.writeString(half.resolve("model/model.safetensors"), "half");
+        Path other = store.newStagingDir("job-2");
+        Files.createDirectories(root.resolve("jobs/job-1/checkpoints/checkpoint-2"));
+
+        store.clearStaging("job-1");
+
+        assertFalse(Files.exists(half));
+        assertTrue(Files.isDirectory(root.resolve("jobs/job-1/staging")), "the staging directory itself stays");
+        assertTrue(Files.isDirectory(other), "another job's staging is not touched");
+        assertTrue(Files.isDirectory(root.resolve("jobs/job-1/checkpoints/checkpoint-2")), "nor its checkpoints");
+        store.clearStaging("job-3"); // never staged anything
+    }
+
+    @Test
     void listsModelsAndAdaptersOutsideJobAndHiddenDirectories() throws IOException {
         ArtifactStore store = new ArtifactStore(root);
         write(root.resolve("models/base/config.json"), root.resolve("models/base/model.safetensors"));

@@ -47,7 +47,14 @@ final class JobRun implements ProgressSink {
     private final Clock clock;
     private final Token token = new Token();
 
-    private JobStatus status;
+    /**
+     * One publish at a time; it guards the snapshot and the seqs. A publish can wait for the broker
+     * for half a minute, so {@link #report} (this object's monitor) never takes it.
+     */
+    private final Object publishing = new Object();
+    private volatile JobStatus status;
+    /** The highest seq this run has sent, whether or not the broker confirmed it. */
+    private long lastSeqSent;
     private long step;
     private long totalSteps;
     private final Map<String, Double> metrics = new LinkedHashMap<>();
@@ -62,6 +69,7 @@ final class JobRun implements ProgressSink {
         this.partition = partition;
         this.offset = offset;
         this.status = status;
+        this.lastSeqSent = status.seq();
         this.publisher = publisher;
         this.workerId = workerId;
         this.clock = clock;
@@ -103,6 +111,7 @@ final class JobRun implements ProgressSink {
         this.future = running;
     }
 
+    /** Called by the handler at every step: never waits for a publish (the broker may be away). */
     @Override
     public synchronized void report(long stepDone, long total, Map<String, Double> values) {
         if (firstStep < 0) {
@@ -116,39 +125,64 @@ final class JobRun implements ProgressSink {
         }
     }
 
+    /** The latest progress, or null before the handler reported any. */
+    private synchronized Progress reportedProgress() {
+        return firstStep >= 0 ? progress() : null;
+    }
+
+    private synchronized Map<String, Double> reportedMetrics(Map<String, Double> more) {
+        metrics.putAll(more);
+        return Map.copyOf(metrics);
+    }
+
     /**
      * Publishes a state change of this job (as its only writer) with the latest progress and metrics.
      * RUNNING and RETRYING start this run's attempt; any other state keeps the attempts counted so far
      * (a job cancelled before it ran has made none).
      */
-    synchronized void publish(JobState state, String error) throws PublishException {
-        JobEvent event = status.next(state, clock.instant(), workerId).withError(error);
-        if (state == JobState.RUNNING || state == JobState.RETRYING) {
-            event = event.withAttempt(request.attempt());
+    void publish(JobState state, String error) throws PublishException {
+        synchronized (publishing) {
+            JobEvent event = status.next(state, clock.instant(), workerId).withError(error);
+            if (state == JobState.RUNNING || state == JobState.RETRYING) {
+                event = event.withAttempt(request.attempt());
+            }
+            Progress progress = reportedProgress();
+            if (progress != null) {
+                event = event.withProgress(progress).withMetrics(reportedMetrics(Map.of()));
+            }
+            send(event);
         }
-        if (firstStep >= 0) {
-            event = event.withProgress(progress()).withMetrics(Map.copyOf(metrics));
-        }
-        send(event);
     }
 
     /** The last event of a successful job. */
-    synchronized void publishSucceeded(List<String> artifacts, Map<String, Double> finalMetrics) throws PublishException {
-        metrics.putAll(finalMetrics);
-        JobEvent event = status.next(JobState.SUCCEEDED, clock.instant(), workerId)
-                .withMetrics(Map.copyOf(metrics))
-                .withArtifacts(artifacts);
-        send(event.withProgress(firstStep >= 0 ? progress() : status.progress()));
-    }
-
-    /** A progress report while RUNNING; also tells readers the worker is alive. Nothing once the job ended. */
-    synchronized void publishProgress() throws PublishException {
-        if (status.state() == JobState.RUNNING) {
-            publish(JobState.RUNNING, null);
+    void publishSucceeded(List<String> artifacts, Map<String, Double> finalMetrics) throws PublishException {
+        synchronized (publishing) {
+            Progress progress = reportedProgress();
+            JobEvent event = status.next(JobState.SUCCEEDED, clock.instant(), workerId)
+                    .withMetrics(reportedMetrics(finalMetrics))
+                    .withArtifacts(artifacts);
+            send(event.withProgress(progress != null ? progress : status.progress()));
         }
     }
 
+    /** A progress report while RUNNING; also tells readers the worker is alive. Nothing once the job ended. */
+    void publishProgress() throws PublishException {
+        synchronized (publishing) {
+            if (status.state() == JobState.RUNNING) {
+                publish(JobState.RUNNING, null);
+            }
+        }
+    }
+
+    /**
+     * Folds the event into the snapshot and publishes both. A seq is never sent twice: a publish that
+     * failed may still have reached the broker, and readers would drop a different event under its seq.
+     */
     private void send(JobEvent event) throws PublishException {
+        if (event.seq() <= lastSeqSent) {
+            event = event.withSeq(lastSeqSent + 1);
+        }
+        lastSeqSent = event.seq();
         JobStatus next = status.apply(event);
         publisher.publish(event, next);
         status = next;
@@ -164,7 +198,7 @@ final class JobRun implements ProgressSink {
     }
 
     /** Whether the job has run past its deadline_seconds, counted from its first start. */
-    synchronized boolean pastDeadline() {
+    boolean pastDeadline() {
         var deadline = request.params().integer(Param.DEADLINE_SECONDS);
         Instant started = status.startedAt();
         return deadline.isPresent() && started != null

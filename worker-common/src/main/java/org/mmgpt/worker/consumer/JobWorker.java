@@ -31,7 +31,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -152,19 +154,31 @@ public final class JobWorker implements AutoCloseable {
             while (!stopping && !catchUp()) {
                 LOG.log(Level.WARNING, "cannot read the job status topic yet; retrying");
             }
-            consumer = new KafkaConsumer<>(consumerConfig());
+            Map<String, Object> config = consumerConfig();
+            consumer = new KafkaConsumer<>(config);
             consumer.subscribe(List.of(settings.requestsTopic()), new Handover());
             consuming = true;
-            LOG.log(Level.INFO, "worker {0} takes requests from {1} in group {2}",
-                    settings.workerId(), settings.requestsTopic(), settings.groupId());
+            LOG.log(Level.INFO, "worker {0} takes requests from {1} in group {2} (session.timeout.ms {3},"
+                    + " max.poll.interval.ms {4}: a job may run longer than both)", settings.workerId(),
+                    settings.requestsTopic(), settings.groupId(), effective(config, ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
+                    effective(config, ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG));
             while (!stopping) {
-                completeFinished(true);
-                actOnCommands();
-                ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
-                for (TopicPartition partition : records.partitions()) {
-                    admitFrom(partition, records.records(partition));
+                try {
+                    completeFinished(true);
+                    actOnCommands();
+                    ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
+                    for (TopicPartition partition : records.partitions()) {
+                        admitFrom(partition, records.records(partition));
+                    }
+                    applyPauses();
+                } catch (WakeupException | InterruptException e) {
+                    throw e;
+                } catch (KafkaException e) {
+                    // The broker away (a restart) or a rebalance under way: the client reconnects by itself.
+                    LOG.log(Level.WARNING, "the request consumer of " + settings.requestsTopic() + " hit " + e
+                            + "; going on");
+                    sleep(Duration.ofSeconds(1));
                 }
-                applyPauses();
             }
         } catch (WakeupException e) {
             // closing
@@ -181,7 +195,13 @@ public final class JobWorker implements AutoCloseable {
 
     private void admitFrom(TopicPartition partition, List<ConsumerRecord<String, byte[]>> records) {
         for (ConsumerRecord<String, byte[]> record : records) {
-            Admission admission = admit(partition, record);
+            Admission admission;
+            try {
+                admission = admit(partition, record);
+            } catch (RuntimeException e) {
+                consumer.seek(partition, record.offset()); // read it again rather than skip it
+                throw e;
+            }
             if (admission == Admission.DONE) {
                 commit(partition, record.offset() + 1);
             } else {
@@ -312,8 +332,20 @@ public final class JobWorker implements AutoCloseable {
         }
     }
 
+    /**
+     * Commits a request whose job has ended. A commit that fails (the broker away, the partition
+     * reassigned) costs nothing: the request is read again by this partition's next owner, which
+     * finds its job ended and skips it.
+     */
     private void commit(TopicPartition partition, long nextOffset) {
-        consumer.commitSync(Map.of(partition, new OffsetAndMetadata(nextOffset)));
+        try {
+            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(nextOffset)));
+        } catch (WakeupException | InterruptException e) {
+            throw e;
+        } catch (KafkaException e) {
+            LOG.log(Level.WARNING, "cannot commit " + partition + "@" + nextOffset + " (" + e
+                    + "); its next owner will skip the ended job's request");
+        }
     }
 
     /** Paused: partitions with a running job, or all of them while the worker is full. */
@@ -373,12 +405,17 @@ public final class JobWorker implements AutoCloseable {
         });
     }
 
-    /** Every progress interval: publish each running job's progress, and stop those past their deadline. */
+    /**
+     * Every progress interval: stop the jobs past their deadline, then publish each running job's
+     * progress (a publish may wait while the broker is away; the jobs train on meanwhile).
+     */
     private void tick() {
         for (JobRun run : running.values()) {
             if (run.pastDeadline()) {
                 run.token().stop(StopReason.DEADLINE);
             }
+        }
+        for (JobRun run : running.values()) {
             try {
                 run.publishProgress();
             } catch (PublishException | RuntimeException e) {
@@ -438,6 +475,11 @@ public final class JobWorker implements AutoCloseable {
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         return config;
+    }
+
+    /** A consumer setting as the client uses it: the configured value, else Kafka's default. */
+    private static String effective(Map<String, Object> config, String key) {
+        return String.valueOf(config.getOrDefault(key, ConsumerConfig.configDef().defaultValues().get(key)));
     }
 
     /** Rebalance: partitions taken away are handed over; lost ones cannot be committed any more. */

@@ -11,6 +11,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.mmgpt.protocol.jobs.JobEvent;
@@ -18,7 +19,11 @@ import org.mmgpt.protocol.jobs.JobStatus;
 import org.mmgpt.protocol.json.Json;
 import org.mmgpt.protocol.topics.Topics;
 
-/** Publishes a job's event and its new snapshot, and waits until the broker has both. Thread-safe. */
+/**
+ * Publishes a job's event and its new snapshot, and waits until the broker has both. Thread-safe.
+ * The event goes first and the snapshot only once the broker has it: a reader that sees a snapshot
+ * (a job ended) can count on its event being in Kafka too (the gateway's event streams wait for it).
+ */
 final class StatusPublisher implements AutoCloseable {
 
     private static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
@@ -37,12 +42,13 @@ final class StatusPublisher implements AutoCloseable {
     }
 
     void publish(JobEvent event, JobStatus status) throws PublishException {
-        Future<RecordMetadata> sentEvent = producer.send(new ProducerRecord<>(Topics.JOB_EVENTS, event.jobId(), Json.write(event)));
-        Future<RecordMetadata> sentStatus = producer.send(new ProducerRecord<>(Topics.JOB_STATUS, status.id(), Json.write(status)));
         try {
+            Future<RecordMetadata> sentEvent = producer.send(new ProducerRecord<>(Topics.JOB_EVENTS, event.jobId(), Json.write(event)));
             sentEvent.get(ACK_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            Future<RecordMetadata> sentStatus = producer.send(new ProducerRecord<>(Topics.JOB_STATUS, status.id(), Json.write(status)));
             sentStatus.get(ACK_TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException | TimeoutException | KafkaException e) {
+            // KafkaException: send() itself refused (the producer closing while it waited for the broker)
             throw new PublishException("cannot publish " + event.state() + " of job " + event.jobId(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -27,6 +28,7 @@ final class TopicFollower implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(TopicFollower.class.getName());
     private static final Duration POLL = Duration.ofMillis(100);
+    private static final Duration END_OFFSETS_TIMEOUT = Duration.ofSeconds(5);
 
     private record Barrier(Map<TopicPartition, Long> target, CompletableFuture<Void> done) {
     }
@@ -69,10 +71,7 @@ final class TopicFollower implements AutoCloseable {
     private void follow() {
         List<Barrier> waiting = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : topics) {
-                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-            }
+            List<TopicPartition> partitions = partitionsOf(consumer);
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             while (!closed) {
@@ -84,17 +83,19 @@ final class TopicFollower implements AutoCloseable {
                                 + record.partition() + "@" + record.offset() + ": " + e.getMessage());
                     }
                 }
-                CompletableFuture<Void> next;
-                if ((next = requested.poll()) != null) {
-                    Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-                    waiting.add(new Barrier(end, next));
-                    while ((next = requested.poll()) != null) {
-                        waiting.add(new Barrier(end, next));
+                if (!requested.isEmpty()) {
+                    try {
+                        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, END_OFFSETS_TIMEOUT);
+                        CompletableFuture<Void> next;
+                        while ((next = requested.poll()) != null) {
+                            waiting.add(new Barrier(end, next));
+                        }
+                    } catch (TimeoutException e) {
+                        // the broker is away (a restart): ask again on the next round; the waiters wait
                     }
                 }
                 waiting.removeIf(b -> {
-                    boolean reached = b.target().entrySet().stream()
-                            .allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+                    boolean reached = reached(consumer, b);
                     if (reached) {
                         b.done().complete(null);
                     }
@@ -108,6 +109,33 @@ final class TopicFollower implements AutoCloseable {
             IllegalStateException stopped = new IllegalStateException("follower of " + topics + " stopped");
             waiting.forEach(b -> b.done().completeExceptionally(stopped));
             requested.forEach(f -> f.completeExceptionally(stopped));
+        }
+    }
+
+    private static boolean reached(KafkaConsumer<String, byte[]> consumer, Barrier barrier) {
+        try {
+            return barrier.target().entrySet().stream()
+                    .allMatch(e -> consumer.position(e.getKey(), END_OFFSETS_TIMEOUT) >= e.getValue());
+        } catch (TimeoutException e) {
+            return false; // a position not known yet and the broker away: look again on the next round
+        }
+    }
+
+    /** The topics' partitions; while the broker cannot be reached, asks again until it can or this closes. */
+    private List<TopicPartition> partitionsOf(KafkaConsumer<String, byte[]> consumer) {
+        while (true) {
+            try {
+                List<TopicPartition> partitions = new ArrayList<>();
+                for (String topic : topics) {
+                    consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+                }
+                return partitions;
+            } catch (TimeoutException e) {
+                if (closed) {
+                    throw e;
+                }
+                LOG.log(Level.WARNING, "cannot read the partitions of " + topics + " yet; retrying");
+            }
         }
     }
 
