@@ -145,8 +145,11 @@ class PipelineIT {
         }
         assertEquals("QUEUED", events.get(0).get("state").asText());
         assertEquals("SUCCEEDED", events.get(events.size() - 1).get("state").asText());
-        assertTrue(events.stream().anyMatch(e -> "RUNNING".equals(e.get("state").asText())
-                && e.at("/progress/total_steps").asInt() == 2 && e.at("/metrics/loss").isNumber()), events::toString);
+        // A 2-step stage may end before the first periodic report (every 1 s here); its end then carries
+        // the progress and loss, as a dashboard draws them.
+        assertTrue(events.stream().anyMatch(e -> Set.of("RUNNING", "SUCCEEDED").contains(e.get("state").asText())
+                && e.at("/progress/total_steps").asInt() == 2 && e.at("/progress/step").asInt() >= 1
+                && e.at("/metrics/loss").isNumber()), events::toString);
 
         // The final model was trained (its weights differ from the base's), loads, and generates.
         Path finalModel = system.storage().resolve("models/" + id);
