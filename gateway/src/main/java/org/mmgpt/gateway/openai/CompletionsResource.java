@@ -24,13 +24,7 @@ public class CompletionsResource {
     @Inject
     InferenceClient client;
 
-    /**
-     * JSON, or server-sent events when the body asks to stream; the Content-Type is set per answer.
-     * "application/*" lets through OpenAI's clients (they accept application/json, even for streams) and
-     * any client accepting anything, yet keeps the framework from framing the chunks itself (it would
-     * wrap them as SSE events for a text/event-stream or wildcard type, in a JSON array for JSON).
-     * Clients that accept only text/event-stream are let in by {@link StreamAccept}.
-     */
+    /** JSON, or server-sent events when the body asks to stream: the media types as {@link ChatCompletionsResource#create}. */
     @POST
     @Produces("application/*")
     public Multi<byte[]> create(byte[] body) {
