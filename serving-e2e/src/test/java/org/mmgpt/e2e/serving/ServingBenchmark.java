@@ -52,6 +52,13 @@ public final class ServingBenchmark {
     /** Short unstreamed answers: 1 token (prefill only: the hop against the least work) and 8. */
     private static final int[] SHORT_TOKENS = {1, 8};
     private static final int LATENCY_RUNS = 50;
+    /**
+     * Short answers asked before any latency is measured, 8 at a time. The engine's work is native and
+     * warm after a few runs, the hop's is Java (HTTP, Jackson, the Kafka clients and broker) that the
+     * JIT compiles only after thousands of calls: with 5 warm-up runs the hop measured ~30 ms, every
+     * stage of it slow, against ~2-4 ms once warm. A server that has been up a while is warm.
+     */
+    private static final int WARM_UP_REQUESTS = 2000;
 
     private ServingBenchmark() {
     }
@@ -91,12 +98,14 @@ public final class ServingBenchmark {
         Map<Integer, List<Double>> direct = new java.util.TreeMap<>();
         Map<Integer, List<Double>> served = new java.util.TreeMap<>();
         try (LanguageModel lm = LanguageModel.load(model, null)) {
+            ChatTemplate template = lm.template(null); // the worker, too, builds a model's template once
+            warmUp(gateway);
             // Alternated, so that whatever else runs on the machine weighs on both alike.
             for (int tokens : SHORT_TOKENS) {
                 direct.put(tokens, new ArrayList<>());
                 served.put(tokens, new ArrayList<>());
                 for (int i = 0; i < LATENCY_RUNS + 5; i++) {
-                    double d = directLatency(lm, tokens);
+                    double d = directLatency(lm, template, tokens);
                     double s = servedLatency(gateway, tokens);
                     if (i >= 5) {
                         direct.get(tokens).add(d);
@@ -138,10 +147,25 @@ public final class ServingBenchmark {
         return String.format("| %-52s | %12s |%n", what, v);
     }
 
-    /** The engine alone: the same short answer as {@link #servedLatency}, timed from the messages to the text. */
-    private static double directLatency(LanguageModel lm, int tokens) {
+    /** {@link #WARM_UP_REQUESTS} short unstreamed answers, 8 clients at once. */
+    private static void warmUp(Service gateway) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<Double>> answers = new ArrayList<>();
+        for (int i = 0; i < WARM_UP_REQUESTS; i++) {
+            answers.add(pool.submit(() -> servedLatency(gateway, 1)));
+        }
+        for (Future<Double> f : answers) {
+            f.get();
+        }
+        pool.shutdown();
+    }
+
+    /**
+     * The engine alone: the same short answer as {@link #servedLatency}, timed from the messages to the
+     * text (chat template rendered, tokenized, prefilled, decoded, detokenized), as the worker does it.
+     */
+    private static double directLatency(LanguageModel lm, ChatTemplate template, int tokens) {
         long t0 = System.nanoTime();
-        ChatTemplate template = lm.template(null);
         SamplingParams params = lm.defaults().maxNewTokens(tokens).sampling(0f, null, null)
                 .stopStrings(template.stopStrings()).build();
         Sequence seq = lm.sequence(lm.chatPrompt(template, List.of(ChatMessage.user(QUESTION))), params, null);

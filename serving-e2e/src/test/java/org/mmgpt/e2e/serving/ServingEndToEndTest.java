@@ -279,7 +279,7 @@ class ServingEndToEndTest {
                 }));
             }
         }
-        java.util.concurrent.CompletableFuture.allOf(checks.toArray(java.util.concurrent.CompletableFuture<?>[]::new))
+        java.util.concurrent.CompletableFuture.allOf(checks.toArray(new java.util.concurrent.CompletableFuture<?>[0]))
                 .get(120, TimeUnit.SECONDS);
         System.out.printf("load: 48 streams, %d tokens in %.1f s%n", summary.path("tokens").asInt(),
                 summary.path("seconds").asDouble());
