@@ -9,10 +9,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bash scripts/fetch-tokenizer.sh >&2
-if [[ ! -f gateway/target/quarkus-app/quarkus-run.jar || ! -f inference-worker/target/quarkus-app/quarkus-run.jar ]]; then
-  echo "building the gateway and the inference worker (mvn package -DskipTests), once ..." >&2
-  mvn -B -q -ntp -pl gateway,inference-worker -am package -DskipTests >&2
-fi
+# Always packaged (incremental, quick when nothing changed): a benchmark of stale jars measures old code.
+echo "packaging the gateway and the inference worker (mvn package -DskipTests) ..." >&2
+mvn -B -q -ntp -pl gateway,inference-worker -am package -DskipTests >&2
 # -am: the sibling modules from this checkout, never whatever another checkout installed in ~/.m2
 mvn -B -q -ntp -pl serving-e2e -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/bench.classpath >&2
