@@ -71,7 +71,15 @@ export function NewJobPage({ type: initialType }: { type: string }) {
   }
 
   const fieldErrors = error instanceof ApiError ? error.fields : [];
-  const errorFor = (...names: string[]) => fieldErrors.find((f) => names.some((n) => f.field === n || f.field.endsWith(`.${n}`)))?.message;
+  const fieldError = (names: readonly string[]) => fieldErrors.find((f) => names.some((n) => f.field === n || f.field.endsWith(`.${n}`)));
+  const errorFor = (...names: string[]) => fieldError(names)?.message;
+  /** The JSON editor holds several parameters: its message names the one refused (and how many more). */
+  const jsonErrorFor = (names: readonly string[]) => {
+    const refused = fieldErrors.filter((f) => names.some((n) => f.field === n || f.field.endsWith(`.${n}`)));
+    if (refused.length === 0) return undefined;
+    const first = `${refused[0].field.replace(/^params\./, '')}: ${refused[0].message}`;
+    return refused.length === 1 ? first : `${first} (and ${refused.length - 1} more, listed below)`;
+  };
   const models = artifacts.filter((a) => a.kind === 'model').map((a) => a.path);
   const adapters = artifacts.filter((a) => a.kind === 'adapter').map((a) => a.path);
   const training = type === 'pt' || type === 'sft' || type === 'dpo';
@@ -155,10 +163,10 @@ export function NewJobPage({ type: initialType }: { type: string }) {
         <Field
           id="params-json"
           label={inference ? 'Sampling and other parameters (JSON; a key left out keeps the model’s generation_config.json)' : 'Other parameters (JSON; the seed’s defaults)'}
-          error={jsonError || errorFor(...(inference ? BATCH_INFERENCE_PARAMS : []))}
+          error={jsonError || (inference ? jsonErrorFor(BATCH_INFERENCE_PARAMS) : undefined)}
           hint={inference ? `Keys: ${BATCH_INFERENCE_PARAMS.join(', ')}.` : undefined}
         >
-          <textarea id="params-json" rows={14} spellcheck={false} value={json} onInput={(e) => setJson(e.currentTarget.value)} />
+          <textarea id="params-json" rows={inference ? 6 : 14} spellcheck={false} value={json} onInput={(e) => setJson(e.currentTarget.value)} />
         </Field>
 
         <ErrorBox error={error} />

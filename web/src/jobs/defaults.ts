@@ -4,9 +4,10 @@ import type { JobType } from './model';
 /**
  * The seed's defaults for each stage: the options of scripts/train_pt.sh, train_sft.sh and
  * train_dpo.sh (the seed's run_*.sh scaled to the tiny model) and merge_lora.sh. A batch-inference
- * job starts with max_new_tokens at the worker's own default (256) and no other sampling key, so the
- * model's generation_config.json decides the rest, as the gateway does for a key left out. A test in
- * the web module holds seed-defaults.json to those scripts and to the gateway's parameter rules.
+ * job starts with max_new_tokens at the engine's length when a model sets none (256) and no other
+ * sampling key, so the model's generation_config.json decides the rest, as it does for a key the API
+ * leaves out. A test in the web module holds seed-defaults.json to those scripts and to the
+ * gateway's parameter rules.
  */
 export const SEED: Record<'pt' | 'sft' | 'dpo' | 'merge' | 'batch-inference', Record<string, unknown>> = seed;
 
