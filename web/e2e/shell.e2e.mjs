@@ -46,6 +46,8 @@ describe('the pages around the content', () => {
     assert.deepEqual(await accessibilityProblems(page), [], 'axe on the chat page');
     await page.getByRole('link', { name: 'Jobs' }).click();
     await page.getByRole('heading', { level: 1, name: 'Jobs' }).waitFor();
+    // the title follows the heading in an effect after the page is drawn: wait for it, then check it
+    await page.waitForFunction(() => document.title.startsWith('Jobs'), null, { timeout: 5_000 }).catch(() => undefined);
     assert.equal(await page.title(), 'Jobs · MyMedicalGPT');
     // everything came from the gateway (no CDN), and no script failed; a 401 or 404 answer is logged
     // by the browser as "Failed to load resource" and is part of what this test expects
