@@ -57,7 +57,8 @@ export async function openPage(browser, { width = 1280, height = 900, mobile = f
 
 export async function shot(page, name) {
   const path = join(SHOTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  // transitions finished, so a bar shows the width it has, not one on its way there
+  await page.screenshot({ path, fullPage: true, animations: 'disabled' });
   return path;
 }
 

@@ -31,6 +31,25 @@ describe('the start-a-job form', () => {
     expect((capped.sft as Record<string, unknown>).max_steps).toBe(3);
   });
 
+  it('sends a batch-inference job: model, queries, answers file and the JSON editor sampling', () => {
+    expect(otherParamsFor('batch-inference')).toEqual({ max_new_tokens: 256 });
+    const fields = { ...keyFieldsFor('batch-inference'), baseModel: 'models/m1', dataFile: ' data/q.jsonl ', outputFile: 'predictions/a.jsonl' };
+    const body = buildRequest('batch-inference', fields, { max_new_tokens: 16, temperature: 0.7, seed: 7 });
+    expect(body).toEqual({
+      type: 'batch-inference',
+      params: { base_model: 'models/m1', data_file: 'data/q.jsonl', output_file: 'predictions/a.jsonl', max_new_tokens: 16, temperature: 0.7, seed: 7 },
+    });
+  });
+
+  it('leaves a batch-inference adapter, answers file and output_dir out when blank', () => {
+    const fields = { ...keyFieldsFor('batch-inference'), dataFile: 'data/q.jsonl', outputDir: 'models/x' };
+    expect(fields.baseModel).toBe('models/tiny');
+    const { params } = buildRequest('batch-inference', fields, otherParamsFor('batch-inference'));
+    expect(params).toEqual({ base_model: 'models/tiny', data_file: 'data/q.jsonl', max_new_tokens: 256 });
+    const withAdapter = buildRequest('batch-inference', { ...fields, adapter: 'adapters/a1' }, {}).params;
+    expect(withAdapter.lora_model).toBe('adapters/a1');
+  });
+
   it('sends a merge with its two inputs', () => {
     const { params } = buildRequest('merge', { ...keyFieldsFor('merge'), adapter: 'adapters/a1' }, otherParamsFor('merge'));
     expect(params).toEqual({ base_model: 'models/tiny', lora_model: 'adapters/a1' });

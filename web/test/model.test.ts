@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, applyEvent, canMove, etaText, formatDuration, percentOf, type JobEvent, type JobStatus } from '../src/jobs/model';
+import { ago, applyEvent, canMove, etaText, formatDuration, JOB_TYPES, percentOf, progressUnit, type JobEvent, type JobStatus } from '../src/jobs/model';
 
 const queued: JobStatus = {
   id: 'j1', type: 'sft', state: 'QUEUED', params: {}, children: [], attempts: 0, metrics: {}, artifacts: [],
@@ -53,5 +53,14 @@ describe('formatting', () => {
     expect(etaText({ state: 'SUCCEEDED', progress: { step: 4, total_steps: 4, percent: 100, eta_seconds: 0 } })).toBe('');
     expect(percentOf({ state: 'SUCCEEDED', progress: null })).toBe(100);
     expect(ago('2026-01-01T00:00:00Z', Date.parse('2026-01-01T00:05:30Z'))).toBe('5 min ago');
+  });
+});
+
+describe('job types', () => {
+  it('offers every type the gateway takes, and counts a batch-inference job in queries', () => {
+    expect(JOB_TYPES).toEqual(['pt', 'sft', 'dpo', 'merge', 'pipeline', 'batch-inference']);
+    expect(progressUnit('batch-inference')).toBe('query');
+    expect(progressUnit('sft')).toBe('step');
+    expect(progressUnit(undefined)).toBe('step');
   });
 });

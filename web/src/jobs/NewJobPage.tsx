@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, getJson, postJson } from '../api';
 import { ErrorBox } from '../ui/common';
 import { jobHref } from '../ui/route';
-import { buildRequest, keyFieldsFor, otherParamsFor, STAGES, type KeyFields } from './defaults';
+import { BATCH_INFERENCE_PARAMS, buildRequest, keyFieldsFor, otherParamsFor, STAGES, type KeyFields } from './defaults';
 import { JOB_TYPES, type Artifact, type JobStatus, type JobType } from './model';
 
 const TYPE_TEXT: Record<JobType, string> = {
@@ -12,9 +12,10 @@ const TYPE_TEXT: Record<JobType, string> = {
   dpo: 'dpo — preference optimisation',
   merge: 'merge — fold an adapter into its base',
   pipeline: 'pipeline — pt → merge → sft → merge → dpo → merge',
+  'batch-inference': 'batch-inference — answer a file of queries',
 };
 
-/** Starts a stage or a pipeline, with the seed's defaults filled in. */
+/** Starts a stage, a pipeline or a batch-inference job, with the seed's defaults filled in. */
 export function NewJobPage({ type: initialType }: { type: string }) {
   const [type, setType] = useState<JobType>((JOB_TYPES as string[]).includes(initialType) ? (initialType as JobType) : 'sft');
   const [fields, setFields] = useState<KeyFields>(() => keyFieldsFor(type));
@@ -70,10 +71,19 @@ export function NewJobPage({ type: initialType }: { type: string }) {
   }
 
   const fieldErrors = error instanceof ApiError ? error.fields : [];
-  const errorFor = (...names: string[]) => fieldErrors.find((f) => names.some((n) => f.field === n || f.field.endsWith(`.${n}`)))?.message;
+  const fieldError = (names: readonly string[]) => fieldErrors.find((f) => names.some((n) => f.field === n || f.field.endsWith(`.${n}`)));
+  const errorFor = (...names: string[]) => fieldError(names)?.message;
+  /** The JSON editor holds several parameters: its message names the one refused (and how many more). */
+  const jsonErrorFor = (names: readonly string[]) => {
+    const refused = fieldErrors.filter((f) => names.some((n) => f.field === n || f.field.endsWith(`.${n}`)));
+    if (refused.length === 0) return undefined;
+    const first = `${refused[0].field.replace(/^params\./, '')}: ${refused[0].message}`;
+    return refused.length === 1 ? first : `${first} (and ${refused.length - 1} more, listed below)`;
+  };
   const models = artifacts.filter((a) => a.kind === 'model').map((a) => a.path);
   const adapters = artifacts.filter((a) => a.kind === 'adapter').map((a) => a.path);
   const training = type === 'pt' || type === 'sft' || type === 'dpo';
+  const inference = type === 'batch-inference';
 
   return (
     <section aria-labelledby="new-title">
@@ -111,13 +121,27 @@ export function NewJobPage({ type: initialType }: { type: string }) {
               <input id={`data-${s}`} value={fields.data[s]} onInput={(e) => field('data', { ...fields.data, [s]: e.currentTarget.value })} />
             </Field>
           ))}
-        {type === 'merge' && (
+        {(type === 'merge' || inference) && (
           <>
             <Field id="base-model" label="Base model (base_model)" error={errorFor('base_model')}>
               <input id="base-model" list="models-list" value={fields.baseModel} onInput={(e) => field('baseModel', e.currentTarget.value)} />
             </Field>
-            <Field id="adapter" label="Adapter (lora_model)" error={errorFor('lora_model')}>
+            <Field id="adapter" label={inference ? 'Adapter (lora_model, blank: the base model alone)' : 'Adapter (lora_model)'} error={errorFor('lora_model')}>
               <input id="adapter" list="adapters-list" value={fields.adapter} onInput={(e) => field('adapter', e.currentTarget.value)} />
+            </Field>
+          </>
+        )}
+        {inference && (
+          <>
+            <Field
+              id="data-file"
+              label={'Queries (data_file: a .jsonl file, one {"query"} or {"messages"} a line)'}
+              error={errorFor('data_file')}
+            >
+              <input id="data-file" value={fields.dataFile} placeholder="data/queries.jsonl" onInput={(e) => field('dataFile', e.currentTarget.value)} />
+            </Field>
+            <Field id="output-file" label="Answers (output_file, blank: predictions/<job-id>.jsonl)" error={errorFor('output_file')}>
+              <input id="output-file" value={fields.outputFile} placeholder="predictions/….jsonl" onInput={(e) => field('outputFile', e.currentTarget.value)} />
             </Field>
           </>
         )}
@@ -130,12 +154,19 @@ export function NewJobPage({ type: initialType }: { type: string }) {
             <input id="max-steps" inputMode="numeric" value={fields.maxSteps} onInput={(e) => field('maxSteps', e.currentTarget.value)} />
           </Field>
         )}
-        <Field id="output-dir" label="Output (output_dir, blank: by the storage layout)" error={errorFor('output_dir')}>
-          <input id="output-dir" value={fields.outputDir} placeholder={type === 'merge' || type === 'pipeline' ? 'models/…' : 'adapters/…'} onInput={(e) => field('outputDir', e.currentTarget.value)} />
-        </Field>
+        {!inference && (
+          <Field id="output-dir" label="Output (output_dir, blank: by the storage layout)" error={errorFor('output_dir')}>
+            <input id="output-dir" value={fields.outputDir} placeholder={type === 'merge' || type === 'pipeline' ? 'models/…' : 'adapters/…'} onInput={(e) => field('outputDir', e.currentTarget.value)} />
+          </Field>
+        )}
 
-        <Field id="params-json" label="Other parameters (JSON; the seed’s defaults)" error={jsonError || undefined}>
-          <textarea id="params-json" rows={14} spellcheck={false} value={json} onInput={(e) => setJson(e.currentTarget.value)} />
+        <Field
+          id="params-json"
+          label={inference ? 'Sampling and other parameters (JSON; a key left out keeps the model’s generation_config.json)' : 'Other parameters (JSON; the seed’s defaults)'}
+          error={jsonError || (inference ? jsonErrorFor(BATCH_INFERENCE_PARAMS) : undefined)}
+          hint={inference ? `Keys: ${BATCH_INFERENCE_PARAMS.join(', ')}.` : undefined}
+        >
+          <textarea id="params-json" rows={inference ? 6 : 14} spellcheck={false} value={json} onInput={(e) => setJson(e.currentTarget.value)} />
         </Field>
 
         <ErrorBox error={error} />
@@ -149,12 +180,15 @@ export function NewJobPage({ type: initialType }: { type: string }) {
 }
 
 /** A labelled input; when the server or the JSON check names it, the message is tied to it. */
-function Field({ id, label, error, children }: { id: string; label: string; error?: string; children: VNode }) {
+function Field({ id, label, error, hint, children }: { id: string; label: string; error?: string; hint?: string; children: VNode }) {
   const errorId = `${id}-error`;
+  const hintId = `${id}-hint`;
+  const describedBy = [hint ? hintId : '', error ? errorId : ''].filter(Boolean).join(' ');
   return (
     <div class={`field${error ? ' invalid' : ''}`}>
       <label for={id}>{label}</label>
-      {cloneElement(children, error ? { 'aria-invalid': 'true', 'aria-describedby': errorId } : {})}
+      {cloneElement(children, { ...(error ? { 'aria-invalid': 'true' } : {}), ...(describedBy ? { 'aria-describedby': describedBy } : {}) })}
+      {hint && <p id={hintId} class="hint">{hint}</p>}
       {error && <p id={errorId} class="field-error" role="alert">{error}</p>}
     </div>
   );

@@ -4,9 +4,9 @@
  */
 
 export type JobState = 'QUEUED' | 'RUNNING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-export type JobType = 'pt' | 'sft' | 'dpo' | 'merge' | 'pipeline';
+export type JobType = 'pt' | 'sft' | 'dpo' | 'merge' | 'pipeline' | 'batch-inference';
 
-export const JOB_TYPES: JobType[] = ['pt', 'sft', 'dpo', 'merge', 'pipeline'];
+export const JOB_TYPES: JobType[] = ['pt', 'sft', 'dpo', 'merge', 'pipeline', 'batch-inference'];
 export const JOB_STATES: JobState[] = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 export interface Progress {
@@ -61,6 +61,11 @@ export interface Artifact {
   kind: 'model' | 'adapter';
   size_bytes: number;
   modified_at: string;
+}
+
+/** What a job's progress counts: a batch-inference job answers queries, the others take steps. */
+export function progressUnit(type: JobType | undefined): string {
+  return type === 'batch-inference' ? 'query' : 'step';
 }
 
 export function isTerminal(state: JobState): boolean {

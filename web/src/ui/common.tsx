@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { ApiError, describe } from '../api';
-import { etaText, percentOf, type JobState, type JobStatus } from '../jobs/model';
+import { etaText, percentOf, progressUnit, type JobState, type JobStatus } from '../jobs/model';
 import { askForApiKey } from './ApiKeyDialog';
 
 export function StateBadge({ state }: { state: JobState }) {
@@ -8,10 +8,11 @@ export function StateBadge({ state }: { state: JobState }) {
 }
 
 /** A labelled progress bar: the bar for the eye, the numbers as text for everyone. */
-export function ProgressBar({ job, label }: { job: Pick<JobStatus, 'state' | 'progress'>; label: string }) {
+export function ProgressBar({ job, label }: { job: Pick<JobStatus, 'state' | 'progress'> & Partial<Pick<JobStatus, 'type'>>; label: string }) {
   const percent = percentOf(job);
   const p = job.progress;
-  const text = p && p.total_steps > 0 ? `${percent.toFixed(0)}% (step ${p.step} of ${p.total_steps})` : `${percent.toFixed(0)}%`;
+  const unit = progressUnit(job.type);
+  const text = p && p.total_steps > 0 ? `${percent.toFixed(0)}% (${unit} ${p.step} of ${p.total_steps})` : `${percent.toFixed(0)}%`;
   return (
     <div class="progress">
       <div

@@ -26,9 +26,10 @@ import org.mmgpt.testsupport.EmbeddedKafka;
 
 /**
  * The web pages in a real browser against the real system: a KRaft broker, the packaged gateway,
- * trainer and merger (and the inference worker for the chat page), a storage root with a micro
- * model and the project's demo data. The browser side is web/e2e (node's test runner driving
- * Debian's Chromium through playwright-core); screenshots go to target/screenshots.
+ * trainer and merger (and the inference worker for the chat page and a batch-inference job), a
+ * storage root with a micro model and the project's demo data. The browser side is web/e2e (node's
+ * test runner driving Debian's Chromium through playwright-core); screenshots go to
+ * target/screenshots.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BrowserIT {
@@ -45,6 +46,7 @@ class BrowserIT {
     private static Map<String, String> common;
     private static final List<ServiceProcess> services = new ArrayList<>();
     private static ServiceProcess gateway;
+    private static ServiceProcess inferenceWorker;
 
     @BeforeAll
     static void startTheSystem() throws Exception {
@@ -98,9 +100,25 @@ class BrowserIT {
         int models = gateway.status("v1/models");
         Assumptions.assumeTrue(models != 404, "The gateway has no chat API yet (GET /v1/models answers 404; "
                 + "issue 5 adds it): the chat page's browser test did not run.");
-        int port = ServiceProcess.freePort();
-        start("inference-worker", port, "1g", Map.of("MMGPT_INFERENCE_PORT", String.valueOf(port))).awaitReady(START);
+        startInferenceWorker();
         runE2e("chat.e2e.mjs", Map.of());
+    }
+
+    @Test
+    @Order(3)
+    void batchInferenceJob() throws Exception {
+        startInferenceWorker();
+        // the browser side reads the answers file the job wrote, as a user of the storage would
+        runE2e("batch.e2e.mjs", Map.of("MMGPT_E2E_STORAGE", storage.toString(), "MMGPT_E2E_QUERIES", "data/queries.jsonl"));
+    }
+
+    /** The inference worker, for the chat page and batch-inference jobs: started once, when first needed. */
+    private static void startInferenceWorker() throws IOException, InterruptedException {
+        if (inferenceWorker == null) {
+            int port = ServiceProcess.freePort();
+            inferenceWorker = start("inference-worker", port, "1g", Map.of("MMGPT_INFERENCE_PORT", String.valueOf(port)));
+            inferenceWorker.awaitReady(START);
+        }
     }
 
     private static ServiceProcess start(String module, int port, String heap, Map<String, String> env) throws IOException {
@@ -144,7 +162,10 @@ class BrowserIT {
         assertEquals(0, process.exitValue(), file + " failed:\n" + report + logs);
     }
 
-    /** A fresh storage root: a micro model with the Qwen2.5 tokenizer, the demo data, and one malformed file. */
+    /**
+     * A fresh storage root: a micro model with the Qwen2.5 tokenizer, the demo data, one malformed
+     * file, and three queries for a batch-inference job (both line forms the seed's inference.py reads).
+     */
     private static Path prepareStorage() throws IOException {
         Path root = Path.of("target/browser-storage").toAbsolutePath();
         if (Files.exists(root)) {
@@ -162,6 +183,11 @@ class BrowserIT {
         Files.writeString(bad.resolve("a.jsonl"), """
                 {"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "hello"}]}
                 {"conversations": [{"from": "human", "value": "broken"
+                """);
+        Files.writeString(root.resolve("data/queries.jsonl"), """
+                {"query": "What is a fever?"}
+                {"query": "How much water should an adult drink a day?"}
+                {"messages": [{"role": "system", "content": "You are a doctor."}, {"role": "user", "content": "What helps a headache?"}]}
                 """);
         return root;
     }

@@ -14,18 +14,21 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mmgpt.protocol.jobs.JobType;
 import org.mmgpt.protocol.params.InvalidJobException;
 import org.mmgpt.protocol.params.JobValidator;
+import org.mmgpt.protocol.params.Param;
 import org.mmgpt.protocol.storage.ArtifactStore;
 
 /**
  * The start-a-job form's defaults (src/jobs/seed-defaults.json) are the seed's: the options of
  * scripts/train_pt.sh, train_sft.sh and train_dpo.sh, value for value, and the gateway accepts them
- * as they are, for each stage and for a pipeline made of them.
+ * as they are, for each stage, for a pipeline made of them and for a batch-inference job.
  */
 class SeedDefaultsTest {
 
@@ -100,6 +103,38 @@ class SeedDefaultsTest {
         assertEquals("", merge.get("lora_model"), "the user picks the adapter");
         merge.put("lora_model", "adapters/a1");
         valid(validator, "merge", merge);
+
+        Map<String, Object> inference = JSON.convertValue(all.get("batch-inference"), PARAMS);
+        assertEquals("", inference.get("data_file"), "the user picks the queries");
+        assertEquals("", inference.remove("lora_model"), "no adapter unless the user names one");
+        Files.writeString(storage.resolve("data/queries.jsonl"), "{\"query\": \"hi\"}\n");
+        inference.put("data_file", "data/queries.jsonl");
+        valid(validator, "batch-inference", inference);
+    }
+
+    /**
+     * The keys the form lists for a batch-inference job's JSON editor (BATCH_INFERENCE_PARAMS in
+     * defaults.ts) are exactly the job's parameters other than its own fields and the services' retry
+     * and deadline settings.
+     */
+    @Test
+    void theBatchInferenceKeysTheFormListsAreTheJobsParameters() throws IOException {
+        String source = Files.readString(WEB.resolve("src/jobs/defaults.ts"));
+        Matcher block = Pattern.compile("BATCH_INFERENCE_PARAMS = \\[([^\\]]*)\\]").matcher(source);
+        assertTrue(block.find(), "BATCH_INFERENCE_PARAMS in defaults.ts");
+        Set<String> listed = new TreeSet<>();
+        Matcher name = Pattern.compile("'([a-z_]+)'").matcher(block.group(1));
+        while (name.find()) {
+            listed.add(name.group(1));
+        }
+        Set<String> fields = Set.of("base_model", "lora_model", "data_file", "output_file", "max_retries", "deadline_seconds");
+        Set<String> params = new TreeSet<>();
+        for (Param p : Param.values()) {
+            if (p.appliesTo(JobType.BATCH_INFERENCE) && !fields.contains(p.wireName())) {
+                params.add(p.wireName());
+            }
+        }
+        assertEquals(params, listed);
     }
 
     private static void valid(JobValidator validator, String type, Map<String, Object> params) {
