@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.mmgpt.engine.model.NewModel;
 import org.mmgpt.testsupport.EmbeddedKafka;
+import org.mmgpt.testsupport.PackagedService;
 
 /**
  * The web pages in a real browser against the real system: a KRaft broker, the packaged gateway,
@@ -44,9 +45,9 @@ class BrowserIT {
     private static Path repo;
     private static Path storage;
     private static Map<String, String> common;
-    private static final List<ServiceProcess> services = new ArrayList<>();
-    private static ServiceProcess gateway;
-    private static ServiceProcess inferenceWorker;
+    private static final List<PackagedService> services = new ArrayList<>();
+    private static PackagedService gateway;
+    private static PackagedService inferenceWorker;
 
     @BeforeAll
     static void startTheSystem() throws Exception {
@@ -61,23 +62,23 @@ class BrowserIT {
                 "MMGPT_STORAGE", storage.toString(),
                 // progress several times a second, so that a job of a few seconds draws a curve
                 "MMGPT_WORKER_PROGRESS_INTERVAL", "300ms");
-        int gatewayPort = ServiceProcess.freePort();
+        int gatewayPort = PackagedService.freePort();
         gateway = start("gateway", gatewayPort, "512m", Map.of("MMGPT_PORT", String.valueOf(gatewayPort),
                 "MMGPT_API_KEYS", API_KEY));
-        int trainerPort = ServiceProcess.freePort();
+        int trainerPort = PackagedService.freePort();
         // two jobs at once: the pipeline's stages and the other jobs of the test share the trainer
         start("trainer-worker", trainerPort, "1g", Map.of("MMGPT_TRAINER_PORT", String.valueOf(trainerPort),
                 "MMGPT_WORKER_MAX_CONCURRENT_JOBS", "2"));
-        int mergerPort = ServiceProcess.freePort();
+        int mergerPort = PackagedService.freePort();
         start("merger", mergerPort, "1g", Map.of("MMGPT_MERGER_PORT", String.valueOf(mergerPort)));
-        for (ServiceProcess s : services) {
+        for (PackagedService s : services) {
             s.awaitReady(START);
         }
     }
 
     @AfterAll
     static void stopTheSystem() throws InterruptedException {
-        for (ServiceProcess s : services) {
+        for (PackagedService s : services) {
             s.stop();
         }
     }
@@ -97,7 +98,7 @@ class BrowserIT {
     @Test
     @Order(2)
     void chatPage() throws Exception {
-        int models = gateway.status("v1/models");
+        int models = gateway.status("/v1/models");
         Assumptions.assumeTrue(models != 404, "The gateway has no chat API yet (GET /v1/models answers 404; "
                 + "issue 5 adds it): the chat page's browser test did not run.");
         startInferenceWorker();
@@ -115,16 +116,18 @@ class BrowserIT {
     /** The inference worker, for the chat page and batch-inference jobs: started once, when first needed. */
     private static void startInferenceWorker() throws IOException, InterruptedException {
         if (inferenceWorker == null) {
-            int port = ServiceProcess.freePort();
+            int port = PackagedService.freePort();
             inferenceWorker = start("inference-worker", port, "1g", Map.of("MMGPT_INFERENCE_PORT", String.valueOf(port)));
             inferenceWorker.awaitReady(START);
         }
     }
 
-    private static ServiceProcess start(String module, int port, String heap, Map<String, String> env) throws IOException {
+    private static PackagedService start(String module, int port, String heap, Map<String, String> env) throws IOException {
         Map<String, String> all = new HashMap<>(common);
         all.putAll(env);
-        ServiceProcess s = ServiceProcess.start(repo, module, port, heap, all);
+        PackagedService s = PackagedService.start(repo, module, module, port,
+                List.of("-Xmx" + heap, "-Dai.djl.pytorch.num_interop_threads=1"), all,
+                Path.of("target/logs").toAbsolutePath().resolve(module + ".log"));
         services.add(s);
         return s;
     }
@@ -138,7 +141,7 @@ class BrowserIT {
                 .directory(repo.resolve("web").toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
-        node.environment().put("MMGPT_URL", gateway.baseUrl());
+        node.environment().put("MMGPT_URL", gateway.url() + "/");
         node.environment().put("MMGPT_SCREENSHOTS", shots.toString());
         node.environment().put("MMGPT_E2E_MODEL", "models/micro");
         node.environment().put("MMGPT_E2E_BAD_DATA", "data/bad-sft");
@@ -154,8 +157,8 @@ class BrowserIT {
         System.out.println(report);
         StringBuilder logs = new StringBuilder();
         if (!ended || process.exitValue() != 0) {
-            for (ServiceProcess s : services) {
-                logs.append("\n--- ").append(s.name).append(" (").append(s.log).append(") ---\n").append(s.tail());
+            for (PackagedService s : services) {
+                logs.append("\n--- ").append(s.name()).append(" (").append(s.log()).append(") ---\n").append(s.tail(40));
             }
         }
         assertTrue(ended, file + " did not finish in 8 minutes:\n" + report + logs);

@@ -27,6 +27,7 @@ import org.mmgpt.engine.generate.Sequence;
 import org.mmgpt.engine.model.NewModel;
 import org.mmgpt.protocol.topics.TopicProvisioner;
 import org.mmgpt.testsupport.EmbeddedKafka;
+import org.mmgpt.testsupport.PackagedService;
 
 /**
  * The serving benchmark (run by scripts/bench-serving.sh; not a test): the tiny model served by one
@@ -79,8 +80,8 @@ public final class ServingBenchmark {
         workerProps.putAll(Map.of("mmgpt.inference.preload", MODEL, "mmgpt.inference.max-batch-size", "16"));
         Map<String, String> gatewayProps = new java.util.HashMap<>(common);
         gatewayProps.put("mmgpt.serving.api-keys-required", "false");
-        Service worker = Service.start("bench-worker", "inference-worker", workerProps, logs);
-        Service gateway = Service.start("bench-gateway", "gateway", gatewayProps, logs);
+        PackagedService worker = Service.start("bench-worker", "inference-worker", workerProps, logs);
+        PackagedService gateway = Service.start("bench-gateway", "gateway", gatewayProps, logs);
         try {
             worker.awaitReady(Duration.ofSeconds(180));
             gateway.awaitReady(Duration.ofSeconds(180));
@@ -92,7 +93,7 @@ public final class ServingBenchmark {
         System.exit(0); // the in-process broker's threads would keep the JVM alive
     }
 
-    private static void run(Path model, Service gateway) throws Exception {
+    private static void run(Path model, PackagedService gateway) throws Exception {
         StringBuilder table = new StringBuilder(String.format("%n| %-52s | %12s |%n|%s|%s|%n", "tiny model, 1 thread, greedy",
                 "value", "-".repeat(54), "-".repeat(14)));
         Map<Integer, List<Double>> direct = new java.util.TreeMap<>();
@@ -148,7 +149,7 @@ public final class ServingBenchmark {
     }
 
     /** {@link #WARM_UP_REQUESTS} short unstreamed answers, 8 clients at once. */
-    private static void warmUp(Service gateway) throws Exception {
+    private static void warmUp(PackagedService gateway) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         List<Future<Double>> answers = new ArrayList<>();
         for (int i = 0; i < WARM_UP_REQUESTS; i++) {
@@ -187,7 +188,7 @@ public final class ServingBenchmark {
         return tokens / ((System.nanoTime() - t0) / 1e9);
     }
 
-    private static double servedLatency(Service gateway, int tokens) throws Exception {
+    private static double servedLatency(PackagedService gateway, int tokens) throws Exception {
         long t0 = System.nanoTime();
         HttpResponse<String> r = HTTP.send(post(gateway, Map.of("model", MODEL, "temperature", 0,
                 "max_tokens", tokens, "messages", List.of(Map.of("role", "user", "content", QUESTION)))),
@@ -202,7 +203,7 @@ public final class ServingBenchmark {
     }
 
     /** {@code clients} threads, each streaming answers back to back. */
-    private static Streams streams(Service gateway, int clients) throws Exception {
+    private static Streams streams(PackagedService gateway, int clients) throws Exception {
         streamOnce(gateway, 0, 0); // warm-up
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         List<Double> ttft = Collections.synchronizedList(new ArrayList<>());
@@ -230,7 +231,7 @@ public final class ServingBenchmark {
     }
 
     /** One streamed answer: {time to its first text in ms, completion tokens}. */
-    private static double[] streamOnce(Service gateway, int client, int request) throws Exception {
+    private static double[] streamOnce(PackagedService gateway, int client, int request) throws Exception {
         long t0 = System.nanoTime();
         HttpResponse<Stream<String>> r = HTTP.send(post(gateway, Map.of("model", MODEL, "temperature", 0,
                 "max_tokens", STREAM_TOKENS, "stream", true, "stream_options", Map.of("include_usage", true),
@@ -256,7 +257,7 @@ public final class ServingBenchmark {
         return new double[] {first, completion};
     }
 
-    private static HttpRequest post(Service gateway, Object body) throws Exception {
+    private static HttpRequest post(PackagedService gateway, Object body) throws Exception {
         return HttpRequest.newBuilder(URI.create(gateway.url() + "/v1/chat/completions"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();

@@ -35,6 +35,7 @@ import org.mmgpt.engine.generate.Sequence;
 import org.mmgpt.engine.model.NewModel;
 import org.mmgpt.protocol.topics.TopicProvisioner;
 import org.mmgpt.testsupport.EmbeddedKafka;
+import org.mmgpt.testsupport.PackagedService;
 
 /**
  * Serving end to end: two packaged gateways and two packaged inference workers (one consumer group)
@@ -51,8 +52,8 @@ class ServingEndToEndTest {
     private static final Path LOGS = Path.of("target/e2e-logs").toAbsolutePath();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final List<Service> workers = new ArrayList<>();
-    private static final List<Service> gateways = new ArrayList<>();
+    private static final List<PackagedService> workers = new ArrayList<>();
+    private static final List<PackagedService> gateways = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -73,20 +74,20 @@ class ServingEndToEndTest {
             gateways.add(Service.start("gateway-" + i, "gateway", gateway, LOGS));
         }
         Node.install();
-        for (Service s : gateways) {
+        for (PackagedService s : gateways) {
             s.awaitReady(Duration.ofSeconds(120));
         }
-        for (Service s : workers) {
+        for (PackagedService s : workers) {
             s.awaitReady(Duration.ofSeconds(120));
         }
     }
 
     @AfterAll
     static void stop() throws InterruptedException {
-        for (Service s : gateways) {
+        for (PackagedService s : gateways) {
             s.stop();
         }
-        for (Service s : workers) {
+        for (PackagedService s : workers) {
             s.stop();
         }
     }
@@ -295,7 +296,7 @@ class ServingEndToEndTest {
         assertEquals(List.of(), JSON.convertValue(outcome.path("other"), List.class), outcome.toString());
         assertTrue(outcome.path("overloaded").asInt() >= 16, "32 places in all: " + outcome);
         assertEquals(48, outcome.path("overloaded").asInt() + outcome.path("abandoned").asInt(), outcome.toString());
-        for (Service worker : workers) {
+        for (PackagedService worker : workers) {
             await().atMost(Duration.ofSeconds(15)).until(() -> worker.metric("mmgpt_inference_sequences") == 0);
         }
     }
@@ -304,7 +305,7 @@ class ServingEndToEndTest {
     @Test
     @Order(7)
     void aProductionGatewayWithoutKeysRefusesEveryServingRequest() throws Exception {
-        Service open = Service.start("gateway-no-keys", "gateway", Map.of("kafka.bootstrap.servers",
+        PackagedService open = Service.start("gateway-no-keys", "gateway", Map.of("kafka.bootstrap.servers",
                 EmbeddedKafka.bootstrapServers(), "mmgpt.storage.root", STORAGE.toString()), LOGS);
         try {
             open.awaitReady(Duration.ofSeconds(120));
@@ -357,7 +358,7 @@ class ServingEndToEndTest {
         return text;
     }
 
-    private static HttpResponse<String> post(Service gateway, String path, Object body)
+    private static HttpResponse<String> post(PackagedService gateway, String path, Object body)
             throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create(gateway.url() + path))
                 .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
@@ -365,7 +366,7 @@ class ServingEndToEndTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static String get(Service gateway, String path) throws IOException, InterruptedException {
+    private static String get(PackagedService gateway, String path) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create(gateway.url() + path))
                 .header("Authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
