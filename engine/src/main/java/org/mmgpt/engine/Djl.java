@@ -30,6 +30,20 @@ public final class Djl {
         }
     }
 
+    /**
+     * The compute threads configured for this process ({@code MMGPT_THREADS}, or the launcher's
+     * {@code -Dai.djl.pytorch.num_threads}); 1 when neither is set.
+     */
+    public static int threads() {
+        init();
+        String v = System.getProperty("ai.djl.pytorch.num_threads");
+        try {
+            return v == null ? 1 : Math.max(1, Integer.parseInt(v.trim()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("ai.djl.pytorch.num_threads / MMGPT_THREADS is not a number: " + v);
+        }
+    }
+
     /** Sets PyTorch's intra-op thread count for this process (a setting: see the notes on contention). */
     public static void setThreads(int threads) {
         init();

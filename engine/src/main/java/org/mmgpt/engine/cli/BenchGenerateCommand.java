@@ -40,12 +40,13 @@ final class BenchGenerateCommand implements Command {
         long[] batches = a.getIds("batches");
         StringBuilder table = new StringBuilder(Bench.header());
         try (CausalLM model = Bench.randomModel(config, 1234); NDManager m = NDManager.newBaseManager()) {
+            int split = model.splitDecoding(threads); // the Java side decodes on `threads` cores, as the reference may
             long params = model.parameterCount();
             long weightBytesPerToken = 4 * (params - (long) config.vocabSize() * config.hiddenSize());
             double bandwidth = Bench.readBandwidth(m);
             double bound = bandwidth * 1e9 / weightBytesPerToken;
-            System.err.printf("model: %s %.1fM parameters; %d threads; bandwidth %.1f GB/s -> batch-1 bound %.0f tok/s%n",
-                    config.architecture(), params / 1e6, threads, bandwidth, bound);
+            System.err.printf("model: %s %.1fM parameters; %d threads (decoding split across %d); bandwidth %.1f GB/s"
+                    + " -> batch-1 bound %.0f tok/s%n", config.architecture(), params / 1e6, threads, split, bandwidth, bound);
             double b1 = Double.NaN;
             for (long b : batches) {
                 double java = decode(model, (int) b, promptLen, newTokens);
@@ -53,7 +54,7 @@ final class BenchGenerateCommand implements Command {
                 JsonNode r = a.getBool("no-reference") ? null : Bench.python(a.get("python"), List.of("generate",
                         "--config", Bench.configFile(config).toString(), "--batch", String.valueOf(b),
                         "--prompt-len", String.valueOf(promptLen), "--new-tokens", String.valueOf(newTokens),
-                        "--threads", String.valueOf(threads)));
+                        "--warmup", String.valueOf(newTokens), "--threads", String.valueOf(threads)));
                 if (r != null) {
                     ref = r.path("tokens_per_s").asDouble(Double.NaN);
                 }
@@ -73,11 +74,25 @@ final class BenchGenerateCommand implements Command {
         System.out.print(table);
     }
 
-    /** Decode tokens/s: B random prompts prefilled, then {@code steps} greedy steps timed (after a warm-up). */
+    /**
+     * Decode tokens/s: B random prompts prefilled, then {@code steps} greedy steps timed; the median of
+     * three such runs, after {@value #WARMUP_SECONDS} s of the same runs untimed. Steady state: the JIT
+     * compiles the Java side of each step over its first few hundred steps (measured: 80 tok/s in the
+     * first 64 steps, 120 after 400).
+     */
     static double decode(CausalLM model, int b, int promptLen, int steps) {
-        run(model, b, promptLen, Math.min(8, steps)); // warm-up
-        return run(model, b, promptLen, steps);
+        long until = System.nanoTime() + WARMUP_SECONDS * 1_000_000_000L;
+        do {
+            run(model, b, promptLen, steps);
+        } while (System.nanoTime() < until);
+        List<Double> timed = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            timed.add(run(model, b, promptLen, steps));
+        }
+        return Bench.median(timed);
     }
+
+    static final int WARMUP_SECONDS = 4;
 
     private static double run(CausalLM model, int b, int promptLen, int steps) {
         SplittableRandom rng = new SplittableRandom(7);

@@ -2,7 +2,6 @@ package org.mmgpt.engine.generate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.List;
 import org.mmgpt.engine.Autograd;
@@ -90,8 +89,7 @@ public final class DecodeBatch implements AutoCloseable {
         float[][] logits;
         try (NDManager step = manager.newSubManager()) {
             NDArray input = step.create(ids).reshape(n, len);
-            NDArray hidden = model.forward(input, positions, padded ? valid : null, prefill, false);
-            logits = rowsOf(model.logits(hidden.get(new NDIndex(":, -1, :"))), n); // (n, V)
+            logits = rowsOf(model.lastLogits(input, positions, padded ? valid : null, prefill), n); // (n, V)
         }
         join(prefill, fresh);
         for (int r = 0; r < n; r++) {
@@ -128,8 +126,7 @@ public final class DecodeBatch implements AutoCloseable {
         }
         float[][] logits;
         try (NDManager step = manager.newSubManager()) {
-            NDArray hidden = model.forward(step.create(ids).reshape(b, 1), positions, valid, cache, false);
-            logits = rowsOf(model.logits(hidden.squeeze(1)), b); // (B, V)
+            logits = rowsOf(model.lastLogits(step.create(ids).reshape(b, 1), positions, valid, cache), b); // (B, V)
         }
         for (int r = 0; r < b; r++) {
             Row row = rows.get(r);

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.mmgpt.engine.Djl;
 import org.mmgpt.engine.chat.ChatMessage;
 import org.mmgpt.engine.chat.ChatTemplate;
 import org.mmgpt.engine.chat.ChatTemplates;
@@ -31,13 +32,17 @@ public final class LanguageModel implements AutoCloseable {
         this.generation = generation;
     }
 
-    /** Loads {@code dir}; {@code adapter} (a PEFT directory) may be null. */
+    /**
+     * Loads {@code dir}; {@code adapter} (a PEFT directory) may be null. Decoding is split across the
+     * configured compute threads ({@link Djl#threads()}); with an adapter it runs on one.
+     */
     public static LanguageModel load(Path dir, Path adapter) {
         CausalLM model = CausalLM.load(dir);
         try {
             if (adapter != null) {
                 PeftAdapter.load(model, adapter);
             }
+            model.splitDecoding(Djl.threads());
             Tokenizer tok = Files.isRegularFile(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
             GenerationConfig g = GenerationConfig.read(dir);
             Set<Long> eos = new HashSet<>(g.eosTokenIds());

@@ -19,6 +19,7 @@ public final class Attention {
     private final int nKv;
     private final int hd;
     private final int window; // 0 = attends to the whole past
+    private final NDArray scale; // 1/√hd, an array that lives as long as the weights
 
     public Attention(Linear q, Linear k, Linear v, Linear o, RmsNorm qNorm, RmsNorm kNorm,
                      int nH, int nKv, int hd, int window) {
@@ -32,6 +33,7 @@ public final class Attention {
         this.nKv = nKv;
         this.hd = hd;
         this.window = window;
+        this.scale = q.weight().getManager().create((float) (1.0 / Math.sqrt(hd)));
     }
 
     public int window() {
@@ -41,25 +43,25 @@ public final class Attention {
     /**
      * x (B, T, H) → (B, T, H).
      *
-     * @param cos rotary cos/sin (B, 1, T, hd)
+     * @param pass rotary cos/sin (B, 1, T, hd) and rotate-half matrix, the cache (this layer's past is
+     *     appended to slot {@code slot}; null for a plain full forward) and the training flag
      * @param mask additive (B|1, 1, T, S) or null
-     * @param cache this layer's past is appended to it; null for a plain full forward
      */
-    public NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask, KvCache cache, int layer,
-                           boolean training) {
+    public NDArray forward(NDArray x, CausalLM.Pass pass, NDArray mask, int slot) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
-        NDArray qs = q.forward(x, training).reshape(b, t, nH, hd); // (B, T, nH, hd)
-        NDArray ks = k.forward(x, training).reshape(b, t, nKv, hd); // (B, T, nKv, hd)
-        NDArray vs = v.forward(x, training).reshape(b, t, nKv, hd).transpose(0, 2, 1, 3); // (B, nKv, T, hd)
+        boolean training = pass.training();
+        NDArray qs = heads(q.forward(x, training), b, t, nH); // (B, nH, T, hd)
+        NDArray ks = heads(k.forward(x, training), b, t, nKv); // (B, nKv, T, hd)
+        NDArray vs = heads(v.forward(x, training), b, t, nKv); // (B, nKv, T, hd)
         if (qNorm != null) {
             qs = qNorm.forward(qs);
             ks = kNorm.forward(ks);
         }
-        qs = RotaryEmbedding.apply(qs.transpose(0, 2, 1, 3), cos, sin); // (B, nH, T, hd)
-        ks = RotaryEmbedding.apply(ks.transpose(0, 2, 1, 3), cos, sin); // (B, nKv, T, hd)
-        if (cache != null) {
-            NDArray[] past = cache.append(layer, ks, vs);
+        qs = RotaryEmbedding.apply(qs, pass.cos(), pass.sin(), pass.rotateHalf());
+        ks = RotaryEmbedding.apply(ks, pass.cos(), pass.sin(), pass.rotateHalf());
+        if (pass.cache() != null) {
+            NDArray[] past = pass.cache().append(slot, ks, vs);
             ks = past[0]; // (B, nKv, S, hd)
             vs = past[1];
         }
@@ -68,17 +70,23 @@ public final class Attention {
         // Each group of query heads attends to its own kv head: fold the group into the query axis
         // instead of copying k and v `groups` times (transformers' repeat_kv gives the same numbers).
         NDArray qg = qs.reshape(b, nKv, groups * t, hd); // (B, nKv, g·T, hd)
-        NDArray scale = x.getManager().create((float) (1.0 / Math.sqrt(hd)));
         NDArray scores = qg.matMul(ks.transpose(0, 1, 3, 2)).mul(scale); // (B, nKv, g·T, S)
         if (mask != null) {
             scores = scores.reshape(b, nKv, groups, t, s).add(mask.expandDims(2)) // + (B|1, 1, 1, T, S)
                     .reshape(b, nKv, groups * t, s);
         }
-        NDArray probs = scores.softmax(-1);
-        NDArray out = probs.matMul(vs) // (B, nKv, g·T, hd)
-                .reshape(b, nH, t, hd)
-                .transpose(0, 2, 1, 3) // (B, T, nH, hd)
-                .reshape(new Shape(b, t, (long) nH * hd));
-        return o.forward(out, training);
+        NDArray out = scores.softmax(-1).matMul(vs); // (B, nKv, g·T, hd) = (B, nH, T, hd)
+        if (t > 1) {
+            out = out.reshape(b, nH, t, hd).transpose(0, 2, 1, 3); // (B, T, nH, hd)
+        }
+        return o.forward(out.reshape(new Shape(b, t, (long) nH * hd)), training);
+    }
+
+    /**
+     * (B, T, n·hd) → (B, n, T, hd). One token (decoding) needs only a reshape: with T = 1 the two
+     * layouts hold the same numbers in the same order, and each native call saved counts there.
+     */
+    private NDArray heads(NDArray x, long b, long t, int n) {
+        return t == 1 ? x.reshape(b, n, 1, hd) : x.reshape(b, t, n, hd).transpose(0, 2, 1, 3);
     }
 }

@@ -3,6 +3,7 @@ package org.mmgpt.engine.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import java.nio.file.Path;
@@ -38,6 +39,7 @@ public final class CausalLM implements AutoCloseable {
     private final RmsNorm norm;
     private final NDArray lmHead; // (V, H); the same array as embed when tied
     private final RotaryEmbedding rope;
+    private ShardedDecoder sharded; // null: inference runs on the calling thread
 
     private CausalLM(ModelConfig config, NDManager manager, NDArray embed, List<DecoderLayer> layers,
                      RmsNorm norm, NDArray lmHead) {
@@ -149,8 +151,8 @@ public final class CausalLM implements AutoCloseable {
     }
 
     /** What every layer of one forward pass shares: the rotary cos/sin and the attention masks. */
-    public record Pass(NDArray cos, NDArray sin, Map<Integer, NDArray> masksByWindow, KvCache cache,
-                       boolean training) {}
+    public record Pass(NDArray cos, NDArray sin, NDArray rotateHalf, Map<Integer, NDArray> masksByWindow,
+                       KvCache cache, boolean training) {}
 
     /** Prepares a pass over {@code ids} (B, T); see {@link #forward} for the arguments. */
     public Pass pass(NDArray ids, long[][] positions, boolean[][] keyValid, KvCache cache, boolean training) {
@@ -163,7 +165,7 @@ public final class CausalLM implements AutoCloseable {
         for (DecoderLayer l : layers) {
             masks.computeIfAbsent(l.attention.window(), w -> AttentionMask.build(m, past, t, keyValid, w));
         }
-        return new Pass(cosSin.get(0), cosSin.get(1), masks, cache, training);
+        return new Pass(cosSin.get(0), cosSin.get(1), cosSin.get(2), masks, cache, training);
     }
 
     /** ids (B, T) → embeddings (B, T, H) */
@@ -174,8 +176,7 @@ public final class CausalLM implements AutoCloseable {
     /** Layer {@code i}: x (B, T, H) → (B, T, H) */
     public NDArray layer(int i, NDArray x, Pass pass) {
         DecoderLayer l = layers.get(i);
-        return l.forward(x, pass.cos(), pass.sin(), pass.masksByWindow().get(l.attention.window()), pass.cache(),
-                i, pass.training());
+        return l.forward(x, pass, pass.masksByWindow().get(l.attention.window()), i);
     }
 
     /** The final RMSNorm: (B, T, H) → (B, T, H) */
@@ -198,8 +199,44 @@ public final class CausalLM implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Logits of each row's last position, (B, V), for decoding: a forward pass over {@code ids} with
+     * the cache, on {@link #splitDecoding split} threads when the model was split. Arguments as in
+     * {@link #forward}; gradients are not recorded.
+     */
+    public NDArray lastLogits(NDArray ids, long[][] positions, boolean[][] keyValid, KvCache cache) {
+        if (sharded == null) {
+            NDArray hidden = forward(ids, positions, keyValid, cache, false);
+            return logits(hidden.get(new NDIndex(":, -1, :")));
+        }
+        return sharded.lastLogits(ids, pass(ids, positions, keyValid, cache, false));
+    }
+
+    /**
+     * Splits {@link #lastLogits} across up to {@code threads} threads, each with a share of the heads
+     * and MLP units (see {@link ShardedDecoder}); the count used is the largest that divides the kv
+     * heads and the intermediate size. Call it after loading an adapter: LoRA layers are not split,
+     * and a model with adapters stays on one thread. Returns the number of threads used. Caches made
+     * before a split do not fit after it.
+     */
+    public int splitDecoding(int threads) {
+        if (sharded != null) {
+            sharded.close();
+            sharded = null;
+        }
+        int n = Math.max(1, threads);
+        while (n > 1 && (config.numKvHeads() % n != 0 || config.intermediateSize() % n != 0)) {
+            n--;
+        }
+        if (n > 1 && linears().stream().noneMatch(l -> l.lora() != null)) {
+            sharded = new ShardedDecoder(this, layers, lmHead, n);
+        }
+        return sharded == null ? 1 : sharded.shards();
+    }
+
+    /** An empty KV cache laid out for this model's decoding (one slot per layer and thread). */
     public KvCache newCache() {
-        return new KvCache(manager, layers.size());
+        return new KvCache(manager, layers.size() * (sharded == null ? 1 : sharded.shards()));
     }
 
     public List<DecoderLayer> layers() {
@@ -253,6 +290,9 @@ public final class CausalLM implements AutoCloseable {
 
     @Override
     public void close() {
+        if (sharded != null) {
+            sharded.close();
+        }
         manager.close();
     }
 }

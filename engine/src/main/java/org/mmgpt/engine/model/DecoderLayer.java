@@ -17,9 +17,8 @@ public final class DecoderLayer {
     }
 
     /** x (B, T, H) → (B, T, H) */
-    public NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask, KvCache cache, int index,
-                           boolean training) {
-        NDArray h = x.add(attention.forward(inputNorm.forward(x), cos, sin, mask, cache, index, training));
-        return h.add(mlp.forward(postAttentionNorm.forward(h), training));
+    public NDArray forward(NDArray x, CausalLM.Pass pass, NDArray mask, int index) {
+        NDArray h = x.add(attention.forward(inputNorm.forward(x), pass, mask, index));
+        return h.add(mlp.forward(postAttentionNorm.forward(h), pass.training()));
     }
 }

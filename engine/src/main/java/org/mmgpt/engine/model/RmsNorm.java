@@ -6,18 +6,20 @@ import ai.djl.ndarray.NDArray;
 public final class RmsNorm {
     private final String name;
     private final NDArray weight; // (dim)
-    private final float eps;
+    private final NDArray eps; // scalars as arrays that live as long as the weight: created once, and
+    private final NDArray minusHalf; // never freed before a backward pass reads them
 
     public RmsNorm(String name, NDArray weight, float eps) {
         this.name = name;
         this.weight = weight;
-        this.eps = eps;
+        this.eps = weight.getManager().create(eps);
+        this.minusHalf = weight.getManager().create(-0.5f);
     }
 
     /** x (…, dim) → (…, dim) */
     public NDArray forward(NDArray x) {
         NDArray variance = x.square().mean(new int[] {-1}, true); // (…, 1)
-        NDArray inv = variance.add(x.getManager().create(eps)).pow(x.getManager().create(-0.5f)); // rsqrt
+        NDArray inv = variance.add(eps).pow(minusHalf); // rsqrt
         return x.mul(inv).mul(weight);
     }
 

@@ -1,0 +1,126 @@
+package org.mmgpt.engine.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.mmgpt.engine.Autograd;
+import org.mmgpt.engine.Goldens;
+import org.mmgpt.engine.generate.Generator;
+import org.mmgpt.engine.generate.SamplingParams;
+import org.mmgpt.engine.generate.Sequence;
+
+/** Decoding split across threads computes what one thread computes, for every architecture. */
+class ShardedDecoderTest {
+    private static ModelConfig config(String arch) {
+        return switch (arch) {
+            case "llama" -> TestModels.config(arch, new ModelConfig.Rope("llama3", 500000, 8, 1, 4, 16), 0, 2);
+            case "mistral" -> TestModels.config(arch, ModelConfig.Rope.plain(10000), 4, 2); // window 4 < steps
+            default -> TestModels.config(arch, ModelConfig.Rope.plain(1e6), 0, 2);
+        };
+    }
+
+    /**
+     * Logits of a left-padded prefill of two prompts (lengths 5 and 3) and of six decode steps after it,
+     * as DecodeBatch drives the model: [step][row][vocab].
+     */
+    private static List<float[][]> decode(CausalLM model) {
+        Autograd.offOnThisThread();
+        long[][] prompts = {{5, 17, 42, 99, 7}, {0, 0, 3, 64, 128}}; // row 1: two padding tokens
+        int pad1 = 2;
+        List<float[][]> out = new ArrayList<>();
+        try (NDManager m = model.manager().newSubManager(); KvCache cache = model.newCache()) {
+            int len = prompts[0].length;
+            long[][] positions = {{0, 1, 2, 3, 4}, {0, 0, 0, 1, 2}};
+            boolean[][] valid = {{true, true, true, true, true}, {false, false, true, true, true}};
+            NDArray ids = m.create(new long[] {5, 17, 42, 99, 7, 0, 0, 3, 64, 128}).reshape(2, len);
+            out.add(rows(model.lastLogits(ids, positions, valid, cache)));
+            for (int step = 0; step < 6; step++) {
+                int s = len + step + 1;
+                boolean[][] v = new boolean[2][s];
+                for (int j = 0; j < s; j++) {
+                    v[0][j] = true;
+                    v[1][j] = j >= pad1;
+                }
+                long[][] p = {{len + step}, {len - pad1 + step}};
+                NDArray next = m.create(new long[] {11 + step, 200 - step}).reshape(2, 1);
+                out.add(rows(model.lastLogits(next, p, v, cache)));
+            }
+        }
+        return out;
+    }
+
+    private static float[][] rows(NDArray logits) {
+        Shape s = logits.getShape();
+        float[] flat = logits.toFloatArray();
+        int v = (int) s.get(1);
+        float[][] r = new float[(int) s.get(0)][v];
+        for (int i = 0; i < r.length; i++) {
+            System.arraycopy(flat, i * v, r[i], 0, v);
+        }
+        return r;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2", "qwen3", "llama", "mistral"})
+    void twoThreadsGiveTheLogitsOfOne(String arch) {
+        try (CausalLM one = TestModels.build(config(arch), 21); CausalLM two = TestModels.build(config(arch), 21)) {
+            assertEquals(2, two.splitDecoding(2));
+            List<float[][]> expected = decode(one);
+            List<float[][]> actual = decode(two);
+            for (int step = 0; step < expected.size(); step++) {
+                for (int row = 0; row < 2; row++) {
+                    double diff = TestModels.maxDiff(expected.get(step)[row], actual.get(step)[row]);
+                    // only the order of one sum changes (o_proj and down_proj add two halves)
+                    assertTrue(diff < 1e-5, arch + " step " + step + " row " + row + ": max |diff| " + diff);
+                }
+            }
+        }
+    }
+
+    @Test
+    void goldenGreedyTokensAreUnchangedWhenSplit() {
+        try (CausalLM model = CausalLM.load(Goldens.tinyModel())) {
+            assertEquals(2, model.splitDecoding(2));
+            var golden = Goldens.tinyJson();
+            List<long[]> prompts = List.of(Goldens.ids(golden.get("prompts").get(0)), Goldens.ids(golden.get("prompts").get(1)));
+            List<Sequence> out = Generator.generate(model, prompts, SamplingParams.greedy(12).build(), null);
+            for (int p = 0; p < 2; p++) {
+                assertArrayEquals(Goldens.ids(golden.get("greedy_12").get(p)), out.get(p).generated(), "prompt " + p);
+            }
+        }
+    }
+
+    @Test
+    void theThreadCountUsedDividesTheKvHeadsAndAnAdapterKeepsOneThread() {
+        try (CausalLM model = TestModels.build(config("qwen2"), 22)) { // 2 kv heads
+            assertEquals(2, model.splitDecoding(3));
+            assertEquals(1, model.splitDecoding(1));
+            Linear q = model.linears().get(0);
+            NDManager m = model.manager();
+            q.setLora(new LoraAdapter(m.zeros(new Shape(2, 64)), m.zeros(new Shape(64, 2)), 1f, 0f));
+            assertEquals(1, model.splitDecoding(2), "LoRA layers are not split");
+        }
+    }
+
+    @Test
+    void anAdapterAttachedAfterTheSplitIsRefusedNotIgnored() {
+        try (CausalLM model = TestModels.build(config("qwen2"), 23)) {
+            model.splitDecoding(2);
+            Linear q = model.linears().get(0);
+            NDManager m = model.manager();
+            q.setLora(new LoraAdapter(m.zeros(new Shape(2, 64)), m.zeros(new Shape(64, 2)), 1f, 0f));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> decode(model));
+            assertTrue(e.getMessage().contains("split"), e.getMessage());
+        }
+    }
+}
