@@ -46,7 +46,12 @@ public final class AdamW implements AutoCloseable {
         return step;
     }
 
-    /** One update of every parameter from its accumulated gradient, at learning rate {@code lr}. */
+    /**
+     * One update of every parameter from its accumulated gradient, at learning rate {@code lr}. The
+     * gradients are used as scratch space (they are zeroed before the next step anyway): seven
+     * in-place passes update the moments, where fresh arrays would cost an allocation and its page
+     * faults per parameter and term.
+     */
     public void step(float lr) {
         step++;
         double bc1 = 1 - Math.pow(beta1, step);
@@ -61,16 +66,16 @@ public final class AdamW implements AutoCloseable {
                 if (weightDecay != 0 && !noDecay.contains(e.getKey())) {
                     p.muli(1 - lr * weightDecay);
                 }
-                NDArray gScaled = g.mul(1 - beta1);
-                m.muli(beta1).addi(gScaled);
-                NDArray g2 = g.square().muli(1 - beta2);
-                v.muli(beta2).addi(g2);
-                NDArray denom = v.sqrt();
+                g.muli(1 - beta1); // g' = (1−β1)·g
+                m.muli(beta1).addi(g); // m = β1·m + (1−β1)·g
+                g.muli(g).muli((1 - beta2) / ((1 - beta1) * (1 - beta1))); // (1−β2)·g²
+                v.muli(beta2).addi(g); // v = β2·v + (1−β2)·g²
+                // lr/bc1 · m / (√v/√bc2 + ε) = (lr·√bc2/bc1) · m / (√v + ε·√bc2)
+                NDArray denom = v.sqrt().addi(eps * bc2Sqrt);
                 denom.attach(tmp);
-                denom.divi(bc2Sqrt).addi(eps);
                 NDArray update = m.div(denom);
                 update.attach(tmp);
-                p.subi(update.muli(lr / bc1));
+                p.subi(update.muli(lr * bc2Sqrt / bc1));
             }
         }
     }

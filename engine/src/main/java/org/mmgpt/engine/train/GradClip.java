@@ -19,7 +19,8 @@ public final class GradClip {
             for (NDArray p : params) {
                 NDArray g = p.getGradient(); // a view of p's .grad; temporaries follow it into tmp
                 g.attach(tmp);
-                sumSq += g.square().sum().getFloat();
+                double n = g.norm().getFloat(); // one pass, no g² array
+                sumSq += n * n;
             }
             double norm = Math.sqrt(sumSq);
             double coef = maxNorm / (norm + 1e-6);
