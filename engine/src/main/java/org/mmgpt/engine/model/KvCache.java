@@ -4,52 +4,72 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import java.util.function.UnaryOperator;
 
 /**
  * Keys and values of every layer for the tokens seen so far, so that each new token attends to the
- * past without recomputing it. Arrays are (B, nKv, S, hd) and belong to the cache's own manager, which
- * outlives the per-step managers that produce them.
+ * past without recomputing it. Each slot's arrays are (B, nKv, capacity, hd), the first
+ * {@link #length()} positions valid; a step writes its positions in place and attention reads a view
+ * of the valid prefix, so a step costs O(new tokens), not a copy of the whole past (which at 2,000
+ * cached tokens would move over 100 MB a step). Capacity doubles when full. Arrays belong to the
+ * cache's own manager, which outlives the per-step managers that produce the new keys and values.
  */
 public final class KvCache implements AutoCloseable {
+    private static final int MIN_CAPACITY = 64;
     private final NDManager manager;
     private final NDArray[] keys;
     private final NDArray[] values;
-    private int length;
+    private final int[] lengths; // per slot: the slots of one pass may be filled by different threads
 
-    public KvCache(NDManager parent, int layers) {
+    public KvCache(NDManager parent, int slots) {
         this.manager = parent.newSubManager();
-        this.keys = new NDArray[layers];
-        this.values = new NDArray[layers];
+        this.keys = new NDArray[slots];
+        this.values = new NDArray[slots];
+        this.lengths = new int[slots];
     }
 
-    /** Tokens cached so far (S). */
+    /** Tokens cached so far (S), between passes. */
     public int length() {
-        return length;
+        return lengths[lengths.length - 1];
     }
 
     /**
-     * Appends this step's k, v (B, nKv, T, hd) to layer {@code layer} and returns the whole past
-     * (B, nKv, S + T, hd) for attention.
+     * Appends this step's k, v (B, nKv, T, hd) to slot {@code slot} and returns views of the whole
+     * past (B, nKv, S + T, hd) for attention. Every slot of a pass appends once.
      */
-    NDArray[] append(int layer, NDArray k, NDArray v) {
-        keys[layer] = concat(keys[layer], k);
-        values[layer] = concat(values[layer], v);
-        if (layer == keys.length - 1) {
-            length = Math.toIntExact(keys[layer].getShape().get(2));
-        }
-        return new NDArray[] {keys[layer], values[layer]};
+    NDArray[] append(int slot, NDArray k, NDArray v) {
+        int at = lengths[slot];
+        keys[slot] = write(keys[slot], k, at);
+        values[slot] = write(values[slot], v, at);
+        lengths[slot] = at + Math.toIntExact(k.getShape().get(2));
+        NDIndex valid = new NDIndex(":, :, 0:{}", lengths[slot]);
+        NDArray pastK = keys[slot].get(valid);
+        NDArray pastV = values[slot].get(valid);
+        pastK.attach(k.getManager()); // the views go with the step that reads them
+        pastV.attach(k.getManager());
+        return new NDArray[] {pastK, pastV};
     }
 
-    private NDArray concat(NDArray past, NDArray now) {
-        if (past == null) {
-            NDArray own = now.duplicate();
-            own.attach(manager);
-            return own;
+    /** Writes {@code now} at positions [at, at + T) of {@code store}, growing it first if full. */
+    private NDArray write(NDArray store, NDArray now, int at) {
+        Shape s = now.getShape();
+        long needed = at + s.get(2);
+        if (store == null || store.getShape().get(2) < needed) {
+            long capacity = Math.max(MIN_CAPACITY, store == null ? needed : Math.max(needed, 2 * store.getShape().get(2)));
+            NDArray grown = manager.zeros(new Shape(s.get(0), s.get(1), capacity, s.get(3)), now.getDataType());
+            if (store != null) {
+                if (at > 0) {
+                    try (NDArray old = store.get(new NDIndex(":, :, 0:{}", at))) {
+                        grown.set(new NDIndex(":, :, 0:{}", at), old);
+                    }
+                }
+                store.close();
+            }
+            store = grown;
         }
-        NDArray joined = past.concat(now, 2); // result belongs to past's manager: the cache's
-        past.close();
-        return joined;
+        store.set(new NDIndex(":, :, {}:{}", at, needed), now);
+        return store;
     }
 
     /** Keeps only the batch rows {@code rows}, in that order (finished sequences leave the batch). */
@@ -61,35 +81,47 @@ public final class KvCache implements AutoCloseable {
 
     /** Drops the first {@code n} cached positions of every row (columns that are padding in all rows). */
     public void trimLeft(int n) {
-        replaceAll(a -> a.get(new NDIndex(":, :, {}:", n)));
-        length -= n;
+        replaceAll(a -> a.get(new NDIndex(":, :, {}:", n))); // a view: later writes land in the old storage
+        setLength(length() - n);
     }
 
     /** Prepends {@code n} zero positions to every row (they are then masked as padding). */
     public void padLeft(int n) {
+        int length = length();
         replaceAll(a -> {
             Shape s = a.getShape();
-            try (NDArray zeros = manager.zeros(new Shape(s.get(0), s.get(1), n, s.get(3)), a.getDataType())) {
-                return zeros.concat(a, 2);
+            try (NDArray zeros = manager.zeros(new Shape(s.get(0), s.get(1), n, s.get(3)), a.getDataType());
+                 NDArray valid = a.get(new NDIndex(":, :, 0:{}", length))) {
+                return zeros.concat(valid, 2);
             }
         });
-        length += n;
+        setLength(length + n);
     }
 
     /** Appends the rows of {@code other} (same length) below this cache's rows, and closes {@code other}. */
     public void appendRows(KvCache other) {
-        if (other.length != length) {
-            throw new IllegalArgumentException("caches of lengths " + length + " and " + other.length);
+        if (other.length() != length()) {
+            throw new IllegalArgumentException("caches of lengths " + length() + " and " + other.length());
         }
         for (int i = 0; i < keys.length; i++) {
-            NDArray k = keys[i].concat(other.keys[i], 0);
-            NDArray v = values[i].concat(other.values[i], 0);
-            keys[i].close();
-            values[i].close();
-            keys[i] = k;
-            values[i] = v;
+            keys[i] = joinRows(keys[i], other.keys[i]);
+            values[i] = joinRows(values[i], other.values[i]);
         }
         other.close();
+    }
+
+    /** The valid positions of {@code top}'s rows, then {@code bottom}'s; closes {@code top}. */
+    private NDArray joinRows(NDArray top, NDArray bottom) {
+        NDIndex valid = new NDIndex(":, :, 0:{}", length());
+        try (NDArray a = top.get(valid); NDArray b = bottom.get(valid)) {
+            NDArray joined = a.concat(b, 0); // belongs to a's manager: this cache's
+            top.close();
+            return joined;
+        }
+    }
+
+    private void setLength(int n) {
+        Arrays.fill(lengths, n);
     }
 
     private void replaceAll(UnaryOperator<NDArray> f) {
