@@ -147,7 +147,7 @@ final class ShardedDecoder implements AutoCloseable {
             throw new IllegalStateException("the model's weights or adapters changed after its decoding was split"
                     + " across threads: split it again (splitDecoding) after loading adapters or merging");
         }
-        Exchange exchange = new Exchange(n);
+        ShardExchange exchange = new ShardExchange(n);
         // Each shard's activations go to a manager of its own (two threads attaching thousands of
         // arrays to one manager contend for it). A shard frees its last pass's arrays when the next
         // pass starts, in parallel with the others: by then every partner has read its partials.
@@ -191,7 +191,7 @@ final class ShardedDecoder implements AutoCloseable {
     }
 
     /** Shard {@code s}'s share of the forward pass: ids (B, T) → its logits slice (B, V/n). */
-    private NDArray shardForward(int s, NDArray ids, NDManager local, CausalLM.Pass pass, Exchange exchange) {
+    private NDArray shardForward(int s, NDArray ids, NDManager local, CausalLM.Pass pass, ShardExchange exchange) {
         List<DecoderLayer> layers = model.layers();
         NDArray x = model.embed(ids); // (B, T, H), the same on every shard
         x.attach(local); // what follows from x (its first operand) lands in local too
@@ -211,61 +211,5 @@ final class ShardedDecoder implements AutoCloseable {
     public void close() {
         pool.shutdownNow();
         manager.close();
-    }
-
-    /**
-     * Where shards swap their partial outputs: each puts its own, waits for all, and sums all in shard
-     * order. Two buffers alternate, so a shard can put its next partial while a slower one still reads
-     * the last: a shard reaches exchange k+2 only after everyone has arrived at k+1, that is, finished
-     * reading k.
-     */
-    private static final class Exchange {
-        private final NDArray[][] buffers;
-        private final int parties;
-        private final AtomicInteger arrived = new AtomicInteger();
-        private volatile int generation;
-        private volatile boolean aborted;
-        private final int[] round; // per shard: how many exchanges it has done
-
-        Exchange(int parties) {
-            this.parties = parties;
-            this.buffers = new NDArray[2][parties];
-            this.round = new int[parties];
-        }
-
-        NDArray sum(int shard, NDArray part, NDArray bias) {
-            NDArray[] buffer = buffers[round[shard]++ % 2];
-            buffer[shard] = part;
-            await();
-            NDArray total = buffer[0];
-            for (int s = 1; s < parties; s++) {
-                total = total.add(buffer[s]);
-            }
-            return bias == null ? total : total.add(bias);
-        }
-
-        /** A barrier that spins (the other shards are microseconds away), then yields on a busy machine. */
-        private void await() {
-            int g = generation;
-            if (arrived.incrementAndGet() == parties) {
-                arrived.set(0);
-                generation = g + 1;
-                return;
-            }
-            for (int spins = 0; generation == g; spins++) {
-                if (aborted) {
-                    throw new IllegalStateException("another decode shard failed");
-                }
-                if (spins < 20_000) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield();
-                }
-            }
-        }
-
-        void abort() {
-            aborted = true;
-        }
     }
 }
