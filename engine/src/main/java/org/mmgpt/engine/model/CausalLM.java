@@ -202,9 +202,14 @@ public final class CausalLM implements AutoCloseable {
     /**
      * Logits of each row's last position, (B, V), for decoding: a forward pass over {@code ids} with
      * the cache, on {@link #splitDecoding split} threads when the model was split. Arguments as in
-     * {@link #forward}; gradients are not recorded.
+     * {@link #forward}; call it with gradient recording off, as {@code DecodeBatch} does.
      */
     public NDArray lastLogits(NDArray ids, long[][] positions, boolean[][] keyValid, KvCache cache) {
+        int slots = layers.size() * (sharded == null ? 1 : sharded.shards());
+        if (cache != null && cache.slots() != slots) {
+            throw new IllegalArgumentException("a KV cache of " + cache.slots() + " slots for a model decoding with "
+                    + slots + ": the cache was made before the model's decoding was split (or unsplit)");
+        }
         if (sharded == null) {
             NDArray hidden = forward(ids, positions, keyValid, cache, false);
             return logits(hidden.get(new NDIndex(":, -1, :")));

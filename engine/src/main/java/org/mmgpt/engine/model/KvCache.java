@@ -29,6 +29,11 @@ public final class KvCache implements AutoCloseable {
         this.lengths = new int[slots];
     }
 
+    /** Layers × decoding threads of the model that made it. */
+    public int slots() {
+        return keys.length;
+    }
+
     /** Tokens cached so far (S), between passes. */
     public int length() {
         return lengths[lengths.length - 1];

@@ -113,6 +113,17 @@ class ShardedDecoderTest {
     }
 
     @Test
+    void aCacheMadeBeforeTheSplitIsRefused() {
+        try (CausalLM model = TestModels.build(config("qwen2"), 24); KvCache before = model.newCache();
+             NDManager m = model.manager().newSubManager()) {
+            model.splitDecoding(2);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> model.lastLogits(m.create(new long[] {1, 2}).expandDims(0), null, null, before));
+            assertTrue(e.getMessage().contains("before the model's decoding was split"), e.getMessage());
+        }
+    }
+
+    @Test
     void anAdapterAttachedAfterTheSplitIsRefusedNotIgnored() {
         try (CausalLM model = TestModels.build(config("qwen2"), 23)) {
             model.splitDecoding(2);
