@@ -4,31 +4,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.mmgpt.testsupport.EmbeddedKafka;
+import org.mmgpt.testsupport.PackagedService;
 
 /**
  * Every probe of the dev overlay answers on the service it probes. Each Deployment's container is
@@ -40,10 +33,9 @@ import org.mmgpt.testsupport.EmbeddedKafka;
 class ProbesIT {
 
     private static final Duration START = Duration.ofSeconds(150);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final List<Running> running = new ArrayList<>();
 
-    record Running(String name, Process process, int port, Container container, Path log) {
+    record Running(PackagedService service, Container container) {
     }
 
     @BeforeAll
@@ -67,23 +59,20 @@ class ProbesIT {
             env.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
             Map<String, Path> mounts = volumes(d, root.resolve(name));
             env.replaceAll((k, v) -> local(v, mounts));
-            int port = freePort();
+            int port = PackagedService.freePort();
             ServiceConfig service = ServiceConfig.of(name);
             assertEquals(service.httpPort(env), c.getPorts().get(0).getContainerPort(), name);
             env.put(service.portVariable(), String.valueOf(port));
 
             List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.add(PackagedService.java());
             // the image's command line, its application directory replaced by the module's packaged one
             Path app = Manifests.REPO.resolve(name).resolve("target/quarkus-app");
             assertTrue(Files.isRegularFile(app.resolve("quarkus-run.jar")), app + ": package the services first");
             for (String arg : entrypoint.subList(1, entrypoint.size())) {
                 command.add(arg.replace(workdir, app.toString()).replace("-XX:MaxRAMPercentage=75", "-Xmx1g"));
             }
-            Path log = root.resolve(name + ".log");
-            ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-            pb.environment().putAll(env);
-            running.add(new Running(name, pb.start(), port, c, log));
+            running.add(new Running(PackagedService.run(name, command, root, env, port, root.resolve(name + ".log")), c));
         }
     }
 
@@ -112,63 +101,19 @@ class ProbesIT {
     @AfterAll
     static void stop() throws InterruptedException {
         for (Running r : running) {
-            r.process().destroy();
-        }
-        for (Running r : running) {
-            if (!r.process().waitFor(20, TimeUnit.SECONDS)) {
-                r.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            r.service().stop();
         }
     }
 
     @Test
     void everyProbeAndTheMetricsPathAnswerOnTheServiceTheyProbe() throws Exception {
         for (Running r : running) {
+            PackagedService s = r.service();
             // as the kubelet does: the startup probe first, then liveness and readiness
-            awaitOk(r, r.container().getStartupProbe());
-            awaitOk(r, r.container().getLivenessProbe());
-            awaitOk(r, r.container().getReadinessProbe());
-            assertEquals(200, status(r, "/q/metrics"), r.name() + " /q/metrics");
-        }
-    }
-
-    private static void awaitOk(Running r, Probe probe) throws Exception {
-        String path = probe.getHttpGet().getPath();
-        Instant end = Instant.now().plus(START);
-        int last = -1;
-        while (Instant.now().isBefore(end)) {
-            if (!r.process().isAlive()) {
-                throw new AssertionError(r.name() + " exited:\n" + tail(r.log()));
-            }
-            last = status(r, path);
-            if (last == 200) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError(r.name() + " " + path + " answered " + last + ":\n" + tail(r.log()));
-    }
-
-    private static int status(Running r, String path) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + r.port() + path)).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
-    }
-
-    private static String tail(Path log) throws IOException {
-        List<String> lines = Files.readAllLines(log);
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+            s.awaitOk(r.container().getStartupProbe().getHttpGet().getPath(), START);
+            s.awaitOk(r.container().getLivenessProbe().getHttpGet().getPath(), START);
+            s.awaitOk(r.container().getReadinessProbe().getHttpGet().getPath(), START);
+            assertEquals(200, s.status("/q/metrics"), s.name() + " /q/metrics");
         }
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -54,19 +55,35 @@ public final class PackagedService {
                     + " (mvn verify builds them before the modules that run them)");
         }
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(java());
         command.add("-Dai.djl.offline=true");
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar.toString()));
+        Map<String, String> environment = new LinkedHashMap<>();
+        environment.put("OMP_WAIT_POLICY", "PASSIVE");
+        environment.put("OMP_NUM_THREADS", "1");
+        environment.putAll(env);
+        return run(name, command, repo, environment, port, log);
+    }
+
+    /**
+     * Runs {@code command} exactly as given (a container's entrypoint, say) in {@code dir}, with
+     * {@code env} on top of this JVM's environment; the service answers HTTP on {@code port}.
+     */
+    public static PackagedService run(String name, List<String> command, Path dir, Map<String, String> env, int port,
+            Path log) throws IOException {
         Files.createDirectories(log.getParent());
         ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(repo.toFile())
+                .directory(dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
-        builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-        builder.environment().put("OMP_NUM_THREADS", "1");
         builder.environment().putAll(env);
         return new PackagedService(name, port, log, builder.start());
+    }
+
+    /** The java launcher of the JVM running the tests. */
+    public static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     public static int freePort() {
@@ -104,19 +121,26 @@ public final class PackagedService {
         }
     }
 
-    /** Waits until /q/health/ready answers 200; fails with the end of the log if the process dies or never gets there. */
+    /** Waits until /q/health/ready answers 200; see {@link #awaitOk}. */
     public PackagedService awaitReady(Duration limit) throws InterruptedException {
+        return awaitOk("/q/health/ready", limit);
+    }
+
+    /** Waits until a GET of {@code path} answers 200; fails with the end of the log if the process dies or never gets there. */
+    public PackagedService awaitOk(String path, Duration limit) throws InterruptedException {
         long end = System.nanoTime() + limit.toNanos();
+        int last = -1;
         while (System.nanoTime() < end) {
             if (!process.isAlive()) {
                 throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + tail(40));
             }
-            if (status("/q/health/ready") == 200) {
+            last = status(path);
+            if (last == 200) {
                 return this;
             }
             Thread.sleep(250);
         }
-        throw new IllegalStateException(name + " not ready after " + limit + ":\n" + tail(40));
+        throw new IllegalStateException(name + " " + path + " answered " + last + " after " + limit + ":\n" + tail(40));
     }
 
     /** The last {@code lines} lines of the log. */
