@@ -54,7 +54,7 @@ final class BenchGenerateCommand implements Command {
                 JsonNode r = a.getBool("no-reference") ? null : Bench.python(a.get("python"), List.of("generate",
                         "--config", Bench.configFile(config).toString(), "--batch", String.valueOf(b),
                         "--prompt-len", String.valueOf(promptLen), "--new-tokens", String.valueOf(newTokens),
-                        "--warmup", String.valueOf(newTokens), "--threads", String.valueOf(threads)));
+                        "--warmup", String.valueOf(newTokens), "--repeats", "3", "--threads", String.valueOf(threads)));
                 if (r != null) {
                     ref = r.path("tokens_per_s").asDouble(Double.NaN);
                 }
