@@ -49,7 +49,7 @@ public final class CausalLM implements AutoCloseable {
         this.layers = layers;
         this.norm = norm;
         this.lmHead = lmHead;
-        this.rope = new RotaryEmbedding(config.rope(), config.headDim());
+        this.rope = new RotaryEmbedding(config.rope(), config.headDim(), manager);
     }
 
     /** Loads a Hugging Face model directory (config.json + safetensors) into float32. */
@@ -165,7 +165,7 @@ public final class CausalLM implements AutoCloseable {
         for (DecoderLayer l : layers) {
             masks.computeIfAbsent(l.attention.window(), w -> AttentionMask.build(m, past, t, keyValid, w));
         }
-        return new Pass(cosSin.get(0), cosSin.get(1), cosSin.get(2), masks, cache, training);
+        return new Pass(cosSin.get(0), cosSin.get(1), rope.rotateHalf(), masks, cache, training);
     }
 
     /** ids (B, T) → embeddings (B, T, H) */
@@ -205,10 +205,9 @@ public final class CausalLM implements AutoCloseable {
      * {@link #forward}; call it with gradient recording off, as {@code DecodeBatch} does.
      */
     public NDArray lastLogits(NDArray ids, long[][] positions, boolean[][] keyValid, KvCache cache) {
-        int slots = layers.size() * (sharded == null ? 1 : sharded.shards());
-        if (cache != null && cache.slots() != slots) {
+        if (cache != null && cache.slots() != cacheSlots()) {
             throw new IllegalArgumentException("a KV cache of " + cache.slots() + " slots for a model decoding with "
-                    + slots + ": the cache was made before the model's decoding was split (or unsplit)");
+                    + cacheSlots() + ": the cache was made before the model's decoding was split (or unsplit)");
         }
         if (sharded == null) {
             NDArray hidden = forward(ids, positions, keyValid, cache, false);
@@ -233,7 +232,7 @@ public final class CausalLM implements AutoCloseable {
         while (n > 1 && (config.numKvHeads() % n != 0 || config.intermediateSize() % n != 0)) {
             n--;
         }
-        if (n > 1 && linears().stream().noneMatch(l -> l.lora() != null)) {
+        if (n > 1 && !hasAdapter()) {
             sharded = new ShardedDecoder(this, layers, lmHead, n);
         }
         return sharded == null ? 1 : sharded.shards();
@@ -241,7 +240,16 @@ public final class CausalLM implements AutoCloseable {
 
     /** An empty KV cache laid out for this model's decoding (one slot per layer and thread). */
     public KvCache newCache() {
-        return new KvCache(manager, layers.size() * (sharded == null ? 1 : sharded.shards()));
+        return new KvCache(manager, cacheSlots());
+    }
+
+    private int cacheSlots() {
+        return layers.size() * (sharded == null ? 1 : sharded.shards());
+    }
+
+    /** Whether any linear layer carries a LoRA adapter (enabled or not). */
+    boolean hasAdapter() {
+        return linears().stream().anyMatch(l -> l.lora() != null);
     }
 
     public List<DecoderLayer> layers() {

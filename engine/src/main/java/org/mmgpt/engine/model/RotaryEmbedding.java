@@ -16,10 +16,12 @@ import ai.djl.ndarray.types.Shape;
 public final class RotaryEmbedding {
     private final int headDim;
     private final float[] invFreq; // (headDim / 2)
+    private final NDArray rotateHalf; // (hd, hd), made once, lives in the manager given
 
-    public RotaryEmbedding(ModelConfig.Rope rope, int headDim) {
+    public RotaryEmbedding(ModelConfig.Rope rope, int headDim, NDManager manager) {
         this.headDim = headDim;
         this.invFreq = inverseFrequencies(rope, headDim);
+        this.rotateHalf = rotateHalf(manager, headDim);
     }
 
     /** {@code 1 / θ^(2i/d)}, rescaled by the rope type. */
@@ -67,10 +69,7 @@ public final class RotaryEmbedding {
         return out;
     }
 
-    /**
-     * cos and sin for {@code positions} (B, T), each (B, 1, T, hd) ready to broadcast over heads, and
-     * the rotate-half matrix (hd, hd), all three in {@code manager}.
-     */
+    /** cos and sin for {@code positions} (B, T): each (B, 1, T, hd), ready to broadcast over heads. */
     public NDList cosSin(NDManager manager, long[][] positions) {
         int b = positions.length;
         int t = positions[0].length;
@@ -93,7 +92,12 @@ public final class RotaryEmbedding {
             }
         }
         Shape shape = new Shape(b, 1, t, headDim);
-        return new NDList(manager.create(cos, shape), manager.create(sin, shape), rotateHalf(manager));
+        return new NDList(manager.create(cos, shape), manager.create(sin, shape));
+    }
+
+    /** The rotate-half matrix R of {@link #apply}. */
+    public NDArray rotateHalf() {
+        return rotateHalf;
     }
 
     /**
@@ -101,7 +105,7 @@ public final class RotaryEmbedding {
      * concatenate (three native calls fewer per rotation), and exact, since every output is one input
      * times ±1 plus zeros.
      */
-    private NDArray rotateHalf(NDManager manager) {
+    private static NDArray rotateHalf(NDManager manager, int headDim) {
         int half = headDim / 2;
         float[] r = new float[headDim * headDim]; // row j = input j, column i = output i
         for (int i = 0; i < half; i++) {
@@ -111,7 +115,7 @@ public final class RotaryEmbedding {
         return manager.create(r, new Shape(headDim, headDim));
     }
 
-    /** x (B, heads, T, hd) rotated by cos/sin (B, 1, T, hd); {@code rotateHalf} from {@link #cosSin}. */
+    /** x (B, heads, T, hd) rotated by cos/sin (B, 1, T, hd); {@code rotateHalf} is {@link #rotateHalf()}. */
     public static NDArray apply(NDArray x, NDArray cos, NDArray sin, NDArray rotateHalf) {
         return x.mul(cos).add(x.matMul(rotateHalf).mul(sin));
     }

@@ -143,7 +143,7 @@ final class ShardedDecoder implements AutoCloseable {
      * the shards of two interleaved passes would wait for each other's turn on the n threads forever.
      */
     synchronized NDArray lastLogits(NDArray ids, CausalLM.Pass pass) {
-        if (!weightsOf(model).equals(splitFrom) || model.linears().stream().anyMatch(l -> l.lora() != null)) {
+        if (!weightsOf(model).equals(splitFrom) || model.hasAdapter()) {
             throw new IllegalStateException("the model's weights or adapters changed after its decoding was split"
                     + " across threads: split it again (splitDecoding) after loading adapters or merging");
         }

@@ -64,10 +64,10 @@ class RotaryEmbeddingTest {
     @Test
     void rotationIsRotateHalfAndKeepsNorms() {
         try (NDManager m = NDManager.newBaseManager()) {
-            RotaryEmbedding rope = new RotaryEmbedding(ModelConfig.Rope.plain(10000), 4);
+            RotaryEmbedding rope = new RotaryEmbedding(ModelConfig.Rope.plain(10000), 4, m);
             NDList cs = rope.cosSin(m, new long[][] {{3}});
             NDArray x = m.create(new float[] {1, 2, 3, 4}, new Shape(1, 1, 1, 4));
-            float[] y = RotaryEmbedding.apply(x, cs.get(0), cs.get(1), cs.get(2)).toFloatArray();
+            float[] y = RotaryEmbedding.apply(x, cs.get(0), cs.get(1), rope.rotateHalf()).toFloatArray();
             // pairs (x0, x2) and (x1, x3) rotate by angles 3·f0 and 3·f1
             double a0 = 3 * 1.0;
             double a1 = 3 * Math.pow(10000, -0.5);
