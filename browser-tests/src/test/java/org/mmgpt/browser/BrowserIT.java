@@ -24,6 +24,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.mmgpt.engine.model.NewModel;
 import org.mmgpt.testsupport.EmbeddedKafka;
 import org.mmgpt.testsupport.PackagedService;
+import org.mmgpt.testsupport.RepoRoot;
 
 /**
  * The web pages in a real browser against the real system: a KRaft broker, the packaged gateway,
@@ -51,7 +52,7 @@ class BrowserIT {
 
     @BeforeAll
     static void startTheSystem() throws Exception {
-        repo = repoRoot();
+        repo = RepoRoot.path();
         assertTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: install Debian's chromium "
                 + "(apt-get install -y chromium; scripts/test.sh does it when it can)");
         assertTrue(Files.isDirectory(repo.resolve("web/node_modules/playwright-core")),
@@ -204,12 +205,4 @@ class BrowserIT {
         }
     }
 
-    private static Path repoRoot() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("web/package.json")) && Files.isRegularFile(p.resolve("pom.xml"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("no repository root above " + Path.of("").toAbsolutePath());
-    }
 }

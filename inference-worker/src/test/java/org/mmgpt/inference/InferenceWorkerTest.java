@@ -42,6 +42,7 @@ import org.mmgpt.protocol.topics.Topics;
 import org.mmgpt.testsupport.EmbeddedKafka;
 import org.mmgpt.testsupport.KafkaBrokerResource;
 import org.mmgpt.testsupport.KafkaJobs;
+import org.mmgpt.testsupport.RepoRoot;
 
 /**
  * The packaged inference worker against a real broker, serving micro models (random weights, the real
@@ -284,7 +285,7 @@ class InferenceWorkerTest {
     /** Writes a micro model into a staging directory and publishes it as storage does. */
     private static void publishMicro(String target, long seed) throws IOException {
         Path staging = store.newStagingDir("job-publisher");
-        NewModel.qwen2("micro", TestModels.repoRoot().resolve("models/qwen2.5-tokenizer"), seed).write(staging.resolve("m"));
+        NewModel.qwen2("micro", RepoRoot.path().resolve("models/qwen2.5-tokenizer"), seed).write(staging.resolve("m"));
         store.publish(staging.resolve("m"), target);
     }
 

@@ -20,6 +20,7 @@ import org.mmgpt.engine.lora.PeftAdapter;
 import org.mmgpt.engine.model.CausalLM;
 import org.mmgpt.engine.model.NewModel;
 import org.mmgpt.engine.model.SafeTensorsWriter;
+import org.mmgpt.testsupport.RepoRoot;
 
 /** Micro models (random weights, the real Qwen2.5 tokenizer) and what the engine alone generates with them. */
 final class TestModels {
@@ -27,19 +28,11 @@ final class TestModels {
     private TestModels() {
     }
 
-    static Path repoRoot() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("scripts/fetch-tokenizer.sh"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("no repository root above " + Path.of("").toAbsolutePath());
-    }
 
     /** A micro model in {@code dir}, unless one is there. */
     static Path micro(Path dir, long seed) throws IOException {
         if (!Files.exists(dir.resolve("config.json"))) {
-            NewModel.qwen2("micro", repoRoot().resolve("models/qwen2.5-tokenizer"), seed).write(dir);
+            NewModel.qwen2("micro", RepoRoot.path().resolve("models/qwen2.5-tokenizer"), seed).write(dir);
         }
         return dir;
     }

@@ -40,6 +40,7 @@ import org.mmgpt.protocol.topics.Topics;
 import org.mmgpt.testsupport.EmbeddedKafka;
 import org.mmgpt.testsupport.KafkaBrokerResource;
 import org.mmgpt.testsupport.KafkaJobs;
+import org.mmgpt.testsupport.RepoRoot;
 import org.mmgpt.worker.JobResult;
 
 /**
@@ -60,7 +61,7 @@ class TrainerWorkerTest {
     @BeforeAll
     static void setUp() throws IOException {
         kafka = new KafkaJobs(EmbeddedKafka.bootstrapServers());
-        Path repo = repoRoot();
+        Path repo = RepoRoot.path();
         Path model = STORAGE.resolve("models/micro");
         if (!Files.exists(model.resolve("config.json"))) {
             NewModel.qwen2("micro", repo.resolve("models/qwen2.5-tokenizer"), 1).write(model);
@@ -83,14 +84,6 @@ class TrainerWorkerTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> given().get("/q/health/ready").statusCode() == 200);
     }
 
-    static Path repoRoot() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("scripts/fetch-tokenizer.sh"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("no repository root above " + Path.of("").toAbsolutePath());
-    }
 
     private static void copyTree(Path from, Path to) throws IOException {
         Files.createDirectories(to);

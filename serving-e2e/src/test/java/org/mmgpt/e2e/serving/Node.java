@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.mmgpt.testsupport.RepoRoot;
 
 /**
  * Runs the scripts of serving-e2e/openai-client with Node, after installing the official openai package
@@ -16,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Node {
 
-    private static final Path PROJECT = Repo.root().resolve("serving-e2e/openai-client");
+    private static final Path PROJECT = RepoRoot.path().resolve("serving-e2e/openai-client");
 
     private Node() {
     }

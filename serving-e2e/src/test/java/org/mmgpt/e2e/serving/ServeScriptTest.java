@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.mmgpt.engine.model.NewModel;
 import org.mmgpt.protocol.topics.TopicProvisioner;
 import org.mmgpt.testsupport.EmbeddedKafka;
+import org.mmgpt.testsupport.RepoRoot;
 
 /**
  * {@code bash scripts/serve.sh --model DIR --port P --workers N} as a user runs it: it prints the base
@@ -48,7 +49,7 @@ class ServeScriptTest {
     static void setUp() throws Exception {
         model = STORAGE.resolve("micro-chat");
         if (!Files.exists(model.resolve("config.json"))) {
-            NewModel.qwen2("micro", Repo.root().resolve("models/qwen2.5-tokenizer"), 11).write(model);
+            NewModel.qwen2("micro", RepoRoot.path().resolve("models/qwen2.5-tokenizer"), 11).write(model);
         }
         String kafka = EmbeddedKafka.bootstrapServers();
         TopicProvisioner.ensure(Map.of("bootstrap.servers", kafka), Map.of(), Duration.ofSeconds(30));
@@ -69,9 +70,9 @@ class ServeScriptTest {
         int port = freePorts(workers + 1);
         Files.createDirectories(LOGS);
         Path out = LOGS.resolve("serve-sh-" + signal + ".out");
-        ProcessBuilder builder = new ProcessBuilder("bash", Repo.root().resolve("scripts/serve.sh").toString(),
+        ProcessBuilder builder = new ProcessBuilder("bash", RepoRoot.path().resolve("scripts/serve.sh").toString(),
                 "--model", model.toString(), "--port", String.valueOf(port), "--workers", String.valueOf(workers))
-                .directory(Repo.root().toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
+                .directory(RepoRoot.path().toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
         builder.environment().put("KAFKA_PORT", String.valueOf(kafkaPort));
         builder.environment().remove("MMGPT_API_KEYS");
         Process script = builder.start();

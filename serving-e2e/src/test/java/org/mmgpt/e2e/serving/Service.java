@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.mmgpt.testsupport.PackagedService;
+import org.mmgpt.testsupport.RepoRoot;
 
 /** How this module runs a packaged service: configured by system properties, on a free port, one thread. */
 final class Service {
@@ -22,6 +23,6 @@ final class Service {
         List<String> options = new ArrayList<>(List.of("-Xmx1g", "-Dai.djl.pytorch.num_threads=1",
                 "-Dai.djl.pytorch.num_interop_threads=1", "-Dquarkus.http.port=" + port));
         properties.forEach((k, v) -> options.add("-D" + k + "=" + v));
-        return PackagedService.start(Repo.root(), module, name, port, options, Map.of(), logs.resolve(name + ".log"));
+        return PackagedService.start(RepoRoot.path(), module, name, port, options, Map.of(), logs.resolve(name + ".log"));
     }
 }

@@ -28,6 +28,7 @@ import org.mmgpt.engine.model.NewModel;
 import org.mmgpt.protocol.topics.TopicProvisioner;
 import org.mmgpt.testsupport.EmbeddedKafka;
 import org.mmgpt.testsupport.PackagedService;
+import org.mmgpt.testsupport.RepoRoot;
 
 /**
  * The serving benchmark (run by scripts/bench-serving.sh; not a test): the tiny model served by one
@@ -70,7 +71,7 @@ public final class ServingBenchmark {
         Path model = storage.resolve(MODEL);
         if (!Files.exists(model.resolve("config.json"))) {
             System.err.println("writing the tiny model to " + model + " ...");
-            NewModel.qwen2("tiny", Repo.root().resolve("models/qwen2.5-tokenizer"), 1).write(model);
+            NewModel.qwen2("tiny", RepoRoot.path().resolve("models/qwen2.5-tokenizer"), 1).write(model);
         }
         String kafka = EmbeddedKafka.bootstrapServers();
         TopicProvisioner.ensure(Map.of("bootstrap.servers", kafka), Map.of(), Duration.ofSeconds(30));

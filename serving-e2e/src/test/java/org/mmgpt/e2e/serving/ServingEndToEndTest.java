@@ -36,6 +36,7 @@ import org.mmgpt.engine.model.NewModel;
 import org.mmgpt.protocol.topics.TopicProvisioner;
 import org.mmgpt.testsupport.EmbeddedKafka;
 import org.mmgpt.testsupport.PackagedService;
+import org.mmgpt.testsupport.RepoRoot;
 
 /**
  * Serving end to end: two packaged gateways and two packaged inference workers (one consumer group)
@@ -59,7 +60,7 @@ class ServingEndToEndTest {
     static void start() throws Exception {
         Path model = STORAGE.resolve(MODEL);
         if (!Files.exists(model.resolve("config.json"))) {
-            NewModel.qwen2("micro", Repo.root().resolve("models/qwen2.5-tokenizer"), 11).write(model);
+            NewModel.qwen2("micro", RepoRoot.path().resolve("models/qwen2.5-tokenizer"), 11).write(model);
         }
         String kafka = EmbeddedKafka.bootstrapServers();
         TopicProvisioner.ensure(Map.of("bootstrap.servers", kafka), Map.of(), Duration.ofSeconds(30));
@@ -340,7 +341,7 @@ class ServingEndToEndTest {
 
     /** Runs ./mmgpt with {@code stdin} (may be null); returns its standard output; fails on a non-zero exit. */
     private static String mmgpt(String stdin, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("bash", Repo.root().resolve("mmgpt").toString()));
+        List<String> command = new ArrayList<>(List.of("bash", RepoRoot.path().resolve("mmgpt").toString()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile("mmgpt", ".out");
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile())
