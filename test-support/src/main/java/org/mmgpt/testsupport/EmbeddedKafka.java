@@ -1,8 +1,13 @@
 package org.mmgpt.testsupport;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -11,9 +16,13 @@ import org.apache.kafka.common.test.TestKitNodes;
  *
  * <p>Its address is kept in a system property: Quarkus loads test classes again when it starts
  * another application (other test resources or profile), and that application must find the same
- * broker, with the same records, rather than a fresh one. It is never closed: it dies with the JVM,
- * and the test kit's own exit hook deletes its directories (closing it from a second hook would race
- * that deletion).
+ * broker, with the same records, rather than a fresh one. It is never closed: it dies with the JVM.
+ *
+ * <p>Its files are ours, under {@code target/embedded-kafka/broker-<pid>}, not the test kit's temporary
+ * directory: the test kit deletes that one from an exit hook while the broker is still running, and a
+ * broker whose metadata log directory fails halts the JVM with exit code 1 — after every test has
+ * passed, which surefire reports as a failed fork. The next test JVM deletes the directories of
+ * brokers whose JVM has ended; {@code mvn clean} deletes the rest.
  */
 public final class EmbeddedKafka {
 
@@ -48,6 +57,7 @@ public final class EmbeddedKafka {
         }
         try {
             KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                    .setBaseDirectory(brokerDirectory())
                     .setCombined(true)
                     .setNumBrokerNodes(1)
                     .setNumControllerNodes(1)
@@ -67,6 +77,38 @@ public final class EmbeddedKafka {
             return bootstrap;
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the in-process Kafka broker", e);
+        }
+    }
+
+    /** A new directory for this JVM's broker, after deleting those of brokers whose JVM has ended. */
+    private static Path brokerDirectory() throws IOException {
+        Path parent = Path.of("target", "embedded-kafka").toAbsolutePath();
+        Files.createDirectories(parent);
+        try (Stream<Path> previous = Files.list(parent)) {
+            for (Path dir : previous.toList()) {
+                String name = dir.getFileName().toString();
+                if (name.matches("broker-\\d+") && !isRunning(Long.parseLong(name.substring("broker-".length())))) {
+                    deleteTree(dir);
+                }
+            }
+        }
+        Path dir = parent.resolve("broker-" + ProcessHandle.current().pid());
+        deleteTree(dir); // a pid reused from an earlier JVM
+        return Files.createDirectories(dir);
+    }
+
+    private static boolean isRunning(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> tree = Files.walk(dir)) {
+            for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 }
