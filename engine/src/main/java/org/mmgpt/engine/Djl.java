@@ -44,9 +44,13 @@ public final class Djl {
         }
     }
 
-    /** Sets PyTorch's intra-op thread count for this process (a setting: see the notes on contention). */
+    /**
+     * Sets the compute threads for this process (a setting: see the notes on contention): PyTorch's
+     * intra-op count, and what {@link #threads()} answers from now on.
+     */
     public static void setThreads(int threads) {
         init();
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         ai.djl.engine.Engine.getEngine("PyTorch"); // the native library must be loaded first
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
     }

@@ -58,7 +58,7 @@ final class BenchTrainCommand implements Command {
             long params;
             try (CausalLM model = Bench.randomModel(config, 1234)) {
                 params = model.parameterCount();
-                java = trainTokensPerSecond(model, mode, b, t, steps);
+                java = trainTokensPerSecond(model, mode, b, t, steps, threads);
             }
             JsonNode r = a.getBool("no-reference") ? null : Bench.python(a.get("python"), List.of("train",
                     "--config", Bench.configFile(config).toString(), "--mode", mode, "--batch", String.valueOf(b),
@@ -100,7 +100,7 @@ final class BenchTrainCommand implements Command {
     }
 
     /** Median tokens/s of training steps on random tokens, after two warm-up steps. */
-    static double trainTokensPerSecond(CausalLM model, String mode, int b, int t, int steps) {
+    static double trainTokensPerSecond(CausalLM model, String mode, int b, int t, int steps, int threads) {
         Map<String, NDArray> params;
         if (mode.equals("lora")) {
             PeftAdapter.create(model, new LoraConfig(8, 16, 0, LoraConfig.ALL_LINEAR, null, false, null), 1);
@@ -111,7 +111,7 @@ final class BenchTrainCommand implements Command {
         params.values().forEach(Autograd::requireGrad);
         SplittableRandom rng = new SplittableRandom(3);
         List<Double> rates = new ArrayList<>();
-        try (AdamW adam = new AdamW(params, 0.9f, 0.999f, 1e-8f, 0f, Set.of(), model.manager())) {
+        try (AdamW adam = new AdamW(params, 0.9f, 0.999f, 1e-8f, 0f, Set.of(), threads, model.manager())) {
             for (int s = 0; s < steps + 2; s++) {
                 long[][] ids = new long[b][t];
                 long[] flat = new long[b * t];
@@ -126,8 +126,8 @@ final class BenchTrainCommand implements Command {
                     NDArray x = m.create(flat).reshape(b, t);
                     Backprop.run(model, x, null, hidden -> TokenLogProbs.meanCrossEntropy(model, hidden, ids), false,
                             mode.equals("full"), s);
-                    GradClip.clip(params.values(), 1.0, model.manager());
-                    adam.step(1e-4f);
+                    double norm = GradClip.norm(params.values(), model.manager());
+                    adam.step(1e-4f, GradClip.coefficient(norm, 1.0));
                     params.values().forEach(Autograd::zeroGrad);
                 }
                 if (s >= 2) {

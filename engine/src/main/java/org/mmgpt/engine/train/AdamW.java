@@ -2,20 +2,42 @@ package org.mmgpt.engine.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.mmgpt.engine.Djl;
 import org.mmgpt.engine.model.SafeTensors;
 import org.mmgpt.engine.model.SafeTensorsWriter;
 
 /**
- * AdamW with torch.optim.AdamW's semantics: decoupled weight decay {@code p ← p·(1 − lr·λ)}, then
- * {@code m ← β1·m + (1−β1)·g}, {@code v ← β2·v + (1−β2)·g²},
- * {@code p ← p − lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε)}.
+ * AdamW with torch.optim.AdamW's semantics, in the order torch's single-tensor loop computes them:
+ * decoupled weight decay {@code p ← p·(1 − lr·λ)}, then {@code m ← m + (1−β1)·(g − m)},
+ * {@code v ← β2·v + (1−β2)·g·g}, {@code p ← p − lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε)}.
+ *
+ * <p>One pass over each parameter's memory, as torch's {@code fused=True} kernel does it, rather than
+ * the dozen-odd whole-tensor operations the formula takes as separate native calls: the update is
+ * bound by memory traffic (four arrays read, three written; 110 → 40 ms a step for 32M parameters on
+ * two cores). The parameters, their gradients and the moments are CPU tensors (the engine runs on
+ * DJL's CPU build), read and written through direct buffers over their own memory, split into
+ * chunks across the engine's compute threads.
  */
 public final class AdamW implements AutoCloseable {
+    /** Elements per task: large enough that the hand-off costs nothing, small enough to balance. */
+    private static final int CHUNK = 1 << 16;
+    /** Elements per heap tile: four tiles (64 KiB) stay in a core's L2 cache. */
+    private static final int TILE = 1 << 12;
+
     private final Map<String, NDArray> params; // trainable leaves by name
     private final float beta1;
     private final float beta2;
@@ -25,10 +47,12 @@ public final class AdamW implements AutoCloseable {
     private final NDManager manager;
     private final Map<String, NDArray> expAvg = new LinkedHashMap<>();
     private final Map<String, NDArray> expAvgSq = new LinkedHashMap<>();
+    private final ExecutorService workers; // null: the caller's thread does it all
     private long step;
 
+    /** @param threads how many threads share each step's work (the engine's {@link Djl#threads()}) */
     public AdamW(Map<String, NDArray> params, float beta1, float beta2, float eps, float weightDecay,
-                 Set<String> noDecay, NDManager parent) {
+                 Set<String> noDecay, int threads, NDManager parent) {
         this.params = params;
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -37,9 +61,38 @@ public final class AdamW implements AutoCloseable {
         this.noDecay = Set.copyOf(noDecay);
         this.manager = parent.newSubManager();
         params.forEach((name, p) -> {
+            requireOwnMemory(name, p);
             expAvg.put(name, manager.zeros(p.getShape()));
             expAvgSq.put(name, manager.zeros(p.getShape()));
         });
+        this.workers = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "adamw");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * The update writes through {@code p.toByteBuffer(true)}, which is p's own memory only when p is a
+     * contiguous CPU tensor (otherwise DJL hands out a copy, and the update would be lost): checked
+     * once, by writing through the buffer and reading p back.
+     */
+    private static void requireOwnMemory(String name, NDArray p) {
+        if (p.getDataType() != DataType.FLOAT32) {
+            throw new IllegalArgumentException("AdamW trains float32 parameters; " + name + " is " + p.getDataType());
+        }
+        if (p.size() == 0) {
+            return;
+        }
+        FloatBuffer buffer = buffer(p);
+        float first = buffer.get(0);
+        float probe = first == 1f ? 2f : 1f;
+        buffer.put(0, probe);
+        boolean own = p.flatten().getFloat(0) == probe;
+        buffer.put(0, first);
+        if (!own) {
+            throw new IllegalArgumentException("parameter " + name + " is not a contiguous CPU tensor");
+        }
     }
 
     public long stepCount() {
@@ -47,36 +100,115 @@ public final class AdamW implements AutoCloseable {
     }
 
     /**
-     * One update of every parameter from its accumulated gradient, at learning rate {@code lr}. The
-     * gradients are used as scratch space (they are zeroed before the next step anyway): seven
-     * in-place passes update the moments, where fresh arrays would cost an allocation and its page
-     * faults per parameter and term.
+     * One update of every parameter from its accumulated gradient times {@code gradScale} (the
+     * clipping coefficient, 1 for none), at learning rate {@code lr}.
      */
-    public void step(float lr) {
+    public void step(float lr, float gradScale) {
         step++;
-        double bc1 = 1 - Math.pow(beta1, step);
-        double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
-        for (var e : params.entrySet()) {
-            NDArray p = e.getValue();
-            NDArray m = expAvg.get(e.getKey());
-            NDArray v = expAvgSq.get(e.getKey());
-            try (NDManager tmp = manager.newSubManager()) {
-                NDArray g = p.getGradient();
-                g.attach(tmp);
-                if (weightDecay != 0 && !noDecay.contains(e.getKey())) {
-                    p.muli(1 - lr * weightDecay);
+        float stepSize = (float) (lr / (1 - Math.pow(beta1, step)));
+        float bc2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
+        List<Callable<Void>> tasks = new ArrayList<>();
+        try (NDManager handles = manager.newSubManager()) {
+            for (var e : params.entrySet()) {
+                NDArray p = e.getValue();
+                NDArray g = p.getGradient(); // a new handle on p's .grad, freed with the others below
+                g.attach(handles);
+                Update u = new Update(buffer(p), buffer(g), buffer(expAvg.get(e.getKey())),
+                        buffer(expAvgSq.get(e.getKey())),
+                        weightDecay != 0 && !noDecay.contains(e.getKey()) ? (float) (1 - (double) lr * weightDecay) : 1f,
+                        gradScale, stepSize, bc2Sqrt);
+                for (int from = 0; from < p.size(); from += CHUNK) {
+                    int start = from;
+                    int end = (int) Math.min(p.size(), from + CHUNK);
+                    tasks.add(() -> {
+                        u.apply(start, end);
+                        return null;
+                    });
                 }
-                g.muli(1 - beta1); // g' = (1−β1)·g
-                m.muli(beta1).addi(g); // m = β1·m + (1−β1)·g
-                g.muli(g).muli((1 - beta2) / ((1 - beta1) * (1 - beta1))); // (1−β2)·g²
-                v.muli(beta2).addi(g); // v = β2·v + (1−β2)·g²
-                // lr/bc1 · m / (√v/√bc2 + ε) = (lr·√bc2/bc1) · m / (√v + ε·√bc2)
-                NDArray denom = v.sqrt().addi(eps * bc2Sqrt);
-                denom.attach(tmp);
-                NDArray update = m.div(denom);
-                update.attach(tmp);
-                p.subi(update.muli(lr * bc2Sqrt / bc1));
             }
+            run(tasks);
+        }
+    }
+
+    private static FloatBuffer buffer(NDArray a) {
+        return a.toByteBuffer(true).asFloatBuffer();
+    }
+
+    /** The update of one parameter, over a range of its elements. */
+    private final class Update {
+        private final FloatBuffer p;
+        private final FloatBuffer g;
+        private final FloatBuffer m;
+        private final FloatBuffer v;
+        private final float decay;
+        private final float gradScale;
+        private final float stepSize;
+        private final float bc2Sqrt;
+
+        Update(FloatBuffer p, FloatBuffer g, FloatBuffer m, FloatBuffer v, float decay, float gradScale,
+               float stepSize, float bc2Sqrt) {
+            this.p = p;
+            this.g = g;
+            this.m = m;
+            this.v = v;
+            this.decay = decay;
+            this.gradScale = gradScale;
+            this.stepSize = stepSize;
+            this.bc2Sqrt = bc2Sqrt;
+        }
+
+        /**
+         * Works through the range in tiles copied to heap arrays and back: the JIT compiles a loop
+         * over arrays into vector instructions, one over buffer accessors into a scalar loop that
+         * took 60% longer.
+         */
+        void apply(int from, int to) {
+            float oneMinusBeta1 = 1 - beta1;
+            float oneMinusBeta2 = 1 - beta2;
+            float[] pt = new float[TILE];
+            float[] gt = new float[TILE];
+            float[] mt = new float[TILE];
+            float[] vt = new float[TILE];
+            for (int start = from; start < to; start += TILE) {
+                int n = Math.min(TILE, to - start);
+                p.get(start, pt, 0, n);
+                g.get(start, gt, 0, n);
+                m.get(start, mt, 0, n);
+                v.get(start, vt, 0, n);
+                for (int i = 0; i < n; i++) {
+                    float grad = gt[i] * gradScale;
+                    float mi = mt[i] + oneMinusBeta1 * (grad - mt[i]);
+                    float vi = vt[i] * beta2 + oneMinusBeta2 * grad * grad;
+                    float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;
+                    mt[i] = mi;
+                    vt[i] = vi;
+                    pt[i] = pt[i] * decay - stepSize * mi / denom;
+                }
+                p.put(start, pt, 0, n);
+                m.put(start, mt, 0, n);
+                v.put(start, vt, 0, n);
+            }
+        }
+    }
+
+    private void run(List<Callable<Void>> tasks) {
+        try {
+            if (workers == null) {
+                for (Callable<Void> t : tasks) {
+                    t.call();
+                }
+                return;
+            }
+            for (Future<Void> f : workers.invokeAll(tasks)) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during an optimizer step", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("optimizer step failed", e.getCause());
+        } catch (Exception e) {
+            throw new IllegalStateException("optimizer step failed", e);
         }
     }
 
@@ -115,6 +247,9 @@ public final class AdamW implements AutoCloseable {
 
     @Override
     public void close() {
+        if (workers != null) {
+            workers.shutdownNow();
+        }
         manager.close();
     }
 }

@@ -7,13 +7,14 @@ import java.util.Collection;
 /**
  * Global-norm gradient clipping as torch.nn.utils.clip_grad_norm_ does it: every gradient scaled by
  * {@code min(1, maxNorm / (‖g‖ + 1e-6))}, ‖g‖ the 2-norm over all of them. (DJL's clipGrad caps each
- * element instead, which is another thing.)
+ * element instead, which is another thing.) The scaling itself happens inside {@link AdamW#step},
+ * which reads every gradient anyway: a separate pass would read and write them all once more.
  */
 public final class GradClip {
     private GradClip() {}
 
-    /** Clips in place (when {@code maxNorm > 0}) and returns the norm before clipping. */
-    public static double clip(Collection<NDArray> params, double maxNorm, NDManager scratch) {
+    /** The 2-norm of all the parameters' gradients together. */
+    public static double norm(Collection<NDArray> params, NDManager scratch) {
         double sumSq = 0;
         try (NDManager tmp = scratch.newSubManager()) {
             for (NDArray p : params) {
@@ -22,16 +23,13 @@ public final class GradClip {
                 double n = g.norm().getFloat(); // one pass, no g² array
                 sumSq += n * n;
             }
-            double norm = Math.sqrt(sumSq);
-            double coef = maxNorm / (norm + 1e-6);
-            if (maxNorm > 0 && coef < 1) {
-                for (NDArray p : params) {
-                    NDArray g = p.getGradient();
-                    g.attach(tmp);
-                    g.muli((float) coef);
-                }
-            }
-            return norm;
         }
+        return Math.sqrt(sumSq);
+    }
+
+    /** What the gradients are multiplied by: 1 when {@code maxNorm ≤ 0} (no clipping) or not exceeded. */
+    public static float coefficient(double norm, double maxNorm) {
+        double coef = maxNorm / (norm + 1e-6);
+        return maxNorm > 0 && coef < 1 ? (float) coef : 1f;
     }
 }

@@ -21,6 +21,7 @@ import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.mmgpt.engine.Autograd;
+import org.mmgpt.engine.Djl;
 import org.mmgpt.engine.chat.ChatTemplate;
 import org.mmgpt.engine.chat.ChatTemplates;
 import org.mmgpt.engine.data.DpoData;
@@ -139,7 +140,7 @@ public final class Trainer {
         schedule = new LrSchedule(args.lrSchedulerType(), args.learningRate(),
                 LrSchedule.warmup(args.warmupSteps(), args.warmupRatio(), total), total);
         optimizer = new AdamW(trainable, (float) args.adamBeta1(), (float) args.adamBeta2(), (float) args.adamEpsilon(),
-                (float) args.weightDecay(), noDecay(), model.manager());
+                (float) args.weightDecay(), noDecay(), Djl.threads(), model.manager());
         long start = 0;
         if (resume != null) {
             optimizer.load(resume.resolve("optimizer.safetensors"));
@@ -339,9 +340,9 @@ public final class Trainer {
                     tokens += r.tokens;
                     r.metrics.forEach((k, v) -> dpoSums.merge(k, v / (lastMicro - firstMicro), Double::sum));
                 }
-                double gradNorm = GradClip.clip(trainable.values(), args.maxGradNorm(), model.manager());
+                double gradNorm = GradClip.norm(trainable.values(), model.manager());
                 double lr = schedule.at(step);
-                optimizer.step((float) lr);
+                optimizer.step((float) lr, GradClip.coefficient(gradNorm, args.maxGradNorm()));
                 trainable.values().forEach(Autograd::zeroGrad);
                 step++;
                 doneSteps++;

@@ -27,7 +27,7 @@ class GoldenAdamWTest {
             params.values().forEach(Autograd::requireGrad);
             var betas = spec.get("betas");
             try (AdamW adam = new AdamW(params, (float) betas.get(0).asDouble(), (float) betas.get(1).asDouble(),
-                    (float) spec.get("eps").asDouble(), (float) spec.get("weight_decay").asDouble(), Set.of(), model.manager())) {
+                    (float) spec.get("eps").asDouble(), (float) spec.get("weight_decay").asDouble(), Set.of(), 1, model.manager())) {
                 JsonNode expected = spec.get("losses_before_each_step_then_after_last");
                 for (int step = 0; step <= spec.get("steps").asInt(); step++) {
                     try (NDManager m = model.manager().newSubManager()) {
@@ -38,7 +38,7 @@ class GoldenAdamWTest {
                         assertEquals(want, loss.getFloat(), want * 1e-4, "loss before step " + step);
                         if (step < spec.get("steps").asInt()) {
                             Autograd.backward(loss);
-                            adam.step((float) spec.get("lr").asDouble());
+                            adam.step((float) spec.get("lr").asDouble(), 1f);
                             params.values().forEach(Autograd::zeroGrad);
                         }
                     }
