@@ -36,7 +36,8 @@ final class BenchTrainCommand implements Command {
         return Bench.declareShared(new Args(name(), "benchmark training steps (full and LoRA) against the PyTorch eager reference")
                 .option("batch", "B", "4", "rows per step")
                 .option("block", "T", "256", "tokens per row")
-                .option("steps", "N", "6", "timed steps (after 2 warm-up steps)"));
+                .option("warmup", "N", "6", "untimed steps first, both sides (the JVM compiles its code meanwhile)")
+                .option("steps", "N", "6", "timed steps"));
     }
 
     @Override
@@ -47,22 +48,25 @@ final class BenchTrainCommand implements Command {
         int b = a.getInt("batch");
         int t = a.getInt("block");
         int steps = a.getInt("steps");
+        int warmup = a.getInt("warmup");
         StringBuilder table = new StringBuilder(Bench.header());
-        double sgemm;
-        try (NDManager m = NDManager.newBaseManager()) {
-            sgemm = sgemmGflops(m, 1024);
-        }
+        double sgemm = Double.NaN;
         JsonNode refSgemm = null;
         for (String mode : List.of("full", "lora")) {
             double java;
             long params;
-            try (CausalLM model = Bench.randomModel(config, 1234)) {
+            try (CausalLM model = Bench.randomModel(config, 1234);
+                 Sgemm sampler = mode.equals("full") ? new Sgemm(1024) : null) {
                 params = model.parameterCount();
-                java = trainTokensPerSecond(model, mode, b, t, steps, threads);
+                java = trainTokensPerSecond(model, mode, b, t, warmup, steps, threads, sampler);
+                if (sampler != null) {
+                    sgemm = sampler.gflops();
+                }
             }
             JsonNode r = a.getBool("no-reference") ? null : Bench.python(a.get("python"), List.of("train",
                     "--config", Bench.configFile(config).toString(), "--mode", mode, "--batch", String.valueOf(b),
-                    "--block", String.valueOf(t), "--steps", String.valueOf(steps), "--threads", String.valueOf(threads),
+                    "--block", String.valueOf(t), "--warmup", String.valueOf(warmup), "--steps", String.valueOf(steps),
+                    "--threads", String.valueOf(threads),
                     "--lora-rank", "8", "--lora-alpha", "16", "--target", "all"));
             double ref = r == null ? Double.NaN : r.path("tokens_per_s").asDouble(Double.NaN);
             if (r != null && refSgemm == null) {
@@ -82,25 +86,59 @@ final class BenchTrainCommand implements Command {
         System.out.print(table);
     }
 
-    /** The median of timed n×n float32 matmuls, in GFLOP/s. */
-    static double sgemmGflops(NDManager m, int n) {
-        NDArray x = m.randomNormal(new Shape(n, n));
-        NDArray y = m.randomNormal(new Shape(n, n));
-        List<Double> g = new ArrayList<>();
-        for (int i = 0; i < 25; i++) {
-            long t0 = System.nanoTime();
-            try (NDArray z = x.matMul(y)) {
-                z.getFloat(0, 0);
-            }
-            if (i >= 5) {
-                g.add(2.0 * n * n * n / (System.nanoTime() - t0));
+    /**
+     * n×n float32 matmuls timed in short bursts between the training steps (not inside them), as the
+     * reference does, so that the MFU denominator sees the same neighbours' load as the steps.
+     */
+    static final class Sgemm implements AutoCloseable {
+        private final NDManager manager = NDManager.newBaseManager();
+        private final int n;
+        private final NDArray x;
+        private final NDArray y;
+        private final List<Double> gflops = new ArrayList<>();
+
+        Sgemm(int n) {
+            this.n = n;
+            this.x = manager.randomNormal(new Shape(n, n));
+            this.y = manager.randomNormal(new Shape(n, n));
+            sample(3, false); // warm-up
+            sample(5);
+        }
+
+        void sample(int times) {
+            sample(times, true);
+        }
+
+        private void sample(int times, boolean keep) {
+            for (int i = 0; i < times; i++) {
+                long t0 = System.nanoTime();
+                try (NDArray z = x.matMul(y)) {
+                    z.getFloat(0, 0);
+                }
+                if (keep) {
+                    gflops.add(2.0 * n * n * n / (System.nanoTime() - t0));
+                }
             }
         }
-        return Bench.median(g);
+
+        /** The median of every sample. */
+        double gflops() {
+            return Bench.median(gflops);
+        }
+
+        @Override
+        public void close() {
+            manager.close();
+        }
     }
 
-    /** Median tokens/s of training steps on random tokens, after two warm-up steps. */
-    static double trainTokensPerSecond(CausalLM model, String mode, int b, int t, int steps, int threads) {
+    /**
+     * Median tokens/s of training steps on random tokens, after {@code warmup} untimed ones (on two
+     * cores the JIT's compiler threads take a core from the matrix products for the first few
+     * steps); {@code sgemm}, when given, samples its matmuls after each timed step.
+     */
+    static double trainTokensPerSecond(CausalLM model, String mode, int b, int t, int warmup, int steps,
+                                       int threads, Sgemm sgemm) {
         Map<String, NDArray> params;
         if (mode.equals("lora")) {
             PeftAdapter.create(model, new LoraConfig(8, 16, 0, LoraConfig.ALL_LINEAR, null, false, null), 1);
@@ -112,7 +150,7 @@ final class BenchTrainCommand implements Command {
         SplittableRandom rng = new SplittableRandom(3);
         List<Double> rates = new ArrayList<>();
         try (AdamW adam = new AdamW(params, 0.9f, 0.999f, 1e-8f, 0f, Set.of(), threads, model.manager())) {
-            for (int s = 0; s < steps + 2; s++) {
+            for (int s = 0; s < warmup + steps; s++) {
                 long[][] ids = new long[b][t];
                 long[] flat = new long[b * t];
                 for (int i = 0; i < b; i++) {
@@ -130,8 +168,11 @@ final class BenchTrainCommand implements Command {
                     adam.step(1e-4f, GradClip.coefficient(norm, 1.0));
                     params.values().forEach(Autograd::zeroGrad);
                 }
-                if (s >= 2) {
+                if (s >= warmup) {
                     rates.add(b * t / ((System.nanoTime() - t0) / 1e9));
+                    if (sgemm != null) {
+                        sgemm.sample(5);
+                    }
                 }
             }
         }
