@@ -27,8 +27,8 @@ import org.mmgpt.engine.model.SafeTensorsWriter;
  *
  * <p>One pass over each parameter's memory, as torch's {@code fused=True} kernel does it, rather than
  * the dozen-odd whole-tensor operations the formula takes as separate native calls: the update is
- * bound by memory traffic (four arrays read, three written; 110 → 40 ms a step for 32M parameters on
- * two cores). The parameters, their gradients and the moments are CPU tensors (the engine runs on
+ * bound by memory traffic (four arrays read, three written; 110–160 → 40–60 ms a step for 32M
+ * parameters on two cores). The parameters, their gradients and the moments are CPU tensors (the engine runs on
  * DJL's CPU build), read and written through direct buffers over their own memory, split into
  * chunks across the engine's compute threads.
  */
@@ -88,7 +88,10 @@ public final class AdamW implements AutoCloseable {
         float first = buffer.get(0);
         float probe = first == 1f ? 2f : 1f;
         buffer.put(0, probe);
-        boolean own = p.flatten().getFloat(0) == probe;
+        boolean own;
+        try (NDArray flat = p.flatten()) {
+            own = flat.getFloat(0) == probe;
+        }
         buffer.put(0, first);
         if (!own) {
             throw new IllegalArgumentException("parameter " + name + " is not a contiguous CPU tensor");
