@@ -60,9 +60,11 @@ final class Bench {
         }
     }
 
+    /** The median as Python's statistics.median takes it (the mean of the middle two of an even count). */
     static double median(List<Double> xs) {
         double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return a[a.length / 2];
+        int mid = a.length / 2;
+        return a.length % 2 == 1 ? a[mid] : (a[mid - 1] + a[mid]) / 2;
     }
 
     /** Writes config.json for the Python side, so both run the very same shape. */

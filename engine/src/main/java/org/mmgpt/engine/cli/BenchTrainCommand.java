@@ -37,7 +37,8 @@ final class BenchTrainCommand implements Command {
                 .option("batch", "B", "4", "rows per step")
                 .option("block", "T", "256", "tokens per row")
                 .option("warmup", "N", "6", "untimed steps first, both sides (the JVM compiles its code meanwhile)")
-                .option("steps", "N", "6", "timed steps"));
+                .option("steps", "N", "6", "timed steps")
+                .option("rounds", "N", "1", "runs of each side, taking turns; the medians are reported"));
     }
 
     @Override
@@ -49,41 +50,63 @@ final class BenchTrainCommand implements Command {
         int t = a.getInt("block");
         int steps = a.getInt("steps");
         int warmup = a.getInt("warmup");
+        int rounds = a.getInt("rounds");
+        boolean reference = !a.getBool("no-reference");
         StringBuilder table = new StringBuilder(Bench.header());
+        StringBuilder perRound = new StringBuilder();
         double sgemm = Double.NaN;
-        JsonNode refSgemm = null;
+        List<Double> refSgemms = new ArrayList<>();
         for (String mode : List.of("full", "lora")) {
-            double java;
-            long params;
-            try (CausalLM model = Bench.randomModel(config, 1234);
-                 Sgemm sampler = mode.equals("full") ? new Sgemm(1024) : null) {
-                params = model.parameterCount();
-                java = trainTokensPerSecond(model, mode, b, t, warmup, steps, threads, sampler);
+            List<Double> javaRates = new ArrayList<>();
+            List<Double> refRates = new ArrayList<>();
+            long params = 0;
+            try (Sgemm sampler = mode.equals("full") ? new Sgemm(1024) : null) {
+                for (int round = 0; round < rounds; round++) { // the two sides take turns
+                    try (CausalLM model = Bench.randomModel(config, 1234)) {
+                        params = model.parameterCount();
+                        javaRates.add(trainTokensPerSecond(model, mode, b, t, warmup, steps, threads, sampler));
+                    }
+                    if (reference) {
+                        JsonNode r = Bench.python(a.get("python"), List.of("train",
+                                "--config", Bench.configFile(config).toString(), "--mode", mode,
+                                "--batch", String.valueOf(b), "--block", String.valueOf(t),
+                                "--warmup", String.valueOf(warmup), "--steps", String.valueOf(steps),
+                                "--threads", String.valueOf(threads),
+                                "--lora-rank", "8", "--lora-alpha", "16", "--target", "all"));
+                        refRates.add(r == null ? Double.NaN : r.path("tokens_per_s").asDouble(Double.NaN));
+                        if (mode.equals("full")) {
+                            refSgemms.add(r == null ? Double.NaN : r.path("sgemm_gflops").asDouble(Double.NaN));
+                        }
+                    }
+                }
                 if (sampler != null) {
                     sgemm = sampler.gflops();
                 }
             }
-            JsonNode r = a.getBool("no-reference") ? null : Bench.python(a.get("python"), List.of("train",
-                    "--config", Bench.configFile(config).toString(), "--mode", mode, "--batch", String.valueOf(b),
-                    "--block", String.valueOf(t), "--warmup", String.valueOf(warmup), "--steps", String.valueOf(steps),
-                    "--threads", String.valueOf(threads),
-                    "--lora-rank", "8", "--lora-alpha", "16", "--target", "all"));
-            double ref = r == null ? Double.NaN : r.path("tokens_per_s").asDouble(Double.NaN);
-            if (r != null && refSgemm == null) {
-                refSgemm = r.path("sgemm_gflops");
-            }
+            perRound.append(String.format("  %s: Java %s; reference %s%n", mode, roundFigures(javaRates),
+                    reference ? roundFigures(refRates) : "n/a"));
+            double java = Bench.median(javaRates);
+            double ref = reference ? Bench.median(refRates) : Double.NaN;
             table.append(Bench.row("train tokens/s, " + mode + " (B" + b + " x T" + t + ")", Bench.num(java),
                     Bench.num(ref), Bench.ratio(java, ref)));
             if (mode.equals("full")) {
                 double mfu = 6.0 * params * java / (sgemm * 1e9);
-                double refMfu = r == null ? Double.NaN : 6.0 * params * ref / (r.path("sgemm_gflops").asDouble() * 1e9);
+                double refMfu = reference ? 6.0 * params * ref / (Bench.median(refSgemms) * 1e9) : Double.NaN;
                 table.append(Bench.row("  MFU (6 x " + String.format("%.1fM", params / 1e6) + " params x tok/s / sgemm)",
                         String.format("%.0f%%", 100 * mfu), Double.isNaN(refMfu) ? "n/a" : String.format("%.0f%%", 100 * refMfu), ""));
             }
         }
         table.append(Bench.row("sgemm 1024^2 GFLOP/s (same run)", Bench.num(sgemm),
-                refSgemm == null ? "n/a" : Bench.num(refSgemm.asDouble()), ""));
+                reference ? Bench.num(Bench.median(refSgemms)) : "n/a", ""));
+        if (rounds > 1) {
+            table.append("medians of ").append(rounds).append(" rounds, the two sides taking turns; tokens/s by round:\n")
+                    .append(perRound);
+        }
         System.out.print(table);
+    }
+
+    private static String roundFigures(List<Double> rates) {
+        return String.join(" / ", rates.stream().map(Bench::num).toList());
     }
 
     /**
@@ -133,7 +156,7 @@ final class BenchTrainCommand implements Command {
     }
 
     /**
-     * Median tokens/s of training steps on random tokens, after {@code warmup} untimed ones (on two
+     * Tokens/s of training steps on random tokens (over the median step time), after {@code warmup} untimed ones (on two
      * cores the JIT's compiler threads take a core from the matrix products for the first few
      * steps); {@code sgemm}, when given, samples its matmuls after each timed step.
      */
@@ -148,7 +171,7 @@ final class BenchTrainCommand implements Command {
         }
         params.values().forEach(Autograd::requireGrad);
         SplittableRandom rng = new SplittableRandom(3);
-        List<Double> rates = new ArrayList<>();
+        List<Double> seconds = new ArrayList<>();
         try (AdamW adam = new AdamW(params, 0.9f, 0.999f, 1e-8f, 0f, Set.of(), threads, model.manager())) {
             for (int s = 0; s < warmup + steps; s++) {
                 long[][] ids = new long[b][t];
@@ -169,13 +192,13 @@ final class BenchTrainCommand implements Command {
                     params.values().forEach(Autograd::zeroGrad);
                 }
                 if (s >= warmup) {
-                    rates.add(b * t / ((System.nanoTime() - t0) / 1e9));
+                    seconds.add((System.nanoTime() - t0) / 1e9);
                     if (sgemm != null) {
                         sgemm.sample(5);
                     }
                 }
             }
         }
-        return Bench.median(rates);
+        return b * t / Bench.median(seconds); // as the reference: tokens over the median step time
     }
 }
