@@ -17,7 +17,6 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +26,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.mmgpt.engine.FileTrees;
 import org.mmgpt.engine.lora.LoraConfig;
 import org.mmgpt.engine.model.NewModel;
 import org.mmgpt.protocol.jobs.JobEvent;
@@ -202,7 +202,7 @@ class TrainerWorkerTest {
         assertEquals(publishedAt, Files.getLastModifiedTime(adapter.resolve("adapter_model.safetensors")));
 
         // lost between training and publishing: published now
-        deleteTree(adapter);
+        FileTrees.delete(adapter);
         JobResult third = handler.run(request.withAttempt(3), (step, total, metrics) -> steps.add(step), () -> false);
         assertEquals(first, third);
         assertTrue(Files.isRegularFile(adapter.resolve("adapter_model.safetensors")));
@@ -217,14 +217,6 @@ class TrainerWorkerTest {
         }
         try (Stream<Path> files = Files.list(trash)) {
             return files.filter(f -> f.getFileName().toString().startsWith(id)).toList();
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
         }
     }
 

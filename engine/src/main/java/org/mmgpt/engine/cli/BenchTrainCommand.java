@@ -114,7 +114,7 @@ final class BenchTrainCommand implements Command {
      * reference does, so that the MFU denominator sees the same neighbours' load as the steps.
      */
     static final class Sgemm implements AutoCloseable {
-        private final NDManager manager = NDManager.newBaseManager();
+        private final NDManager manager = Djl.newManager();
         private final int n;
         private final NDArray x;
         private final NDArray y;
