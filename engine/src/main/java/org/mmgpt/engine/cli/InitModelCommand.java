@@ -35,10 +35,12 @@ final class InitModelCommand implements Command {
         Path out = Path.of(a.require("output"));
         String ropeType = a.get("rope-scaling");
         double theta = a.getDouble("rope-theta");
+        // A scaled model extends the preset's context: that is the original one HF checks against.
+        int context = ModelPresets.get(a.get("preset")).maxPositions();
         ModelConfig.Rope rope = switch (ropeType) {
             case "default" -> ModelConfig.Rope.plain(theta);
             case "linear" -> new ModelConfig.Rope("linear", theta, a.getDouble("rope-factor"), 0, 0, 0);
-            case "llama3" -> new ModelConfig.Rope("llama3", theta, a.getDouble("rope-factor"), 1.0, 4.0, 8192);
+            case "llama3" -> new ModelConfig.Rope("llama3", theta, a.getDouble("rope-factor"), 1.0, 4.0, context);
             default -> throw new Args.UsageException("--rope-scaling must be default, linear or llama3");
         };
         if (!NewModel.DTYPES.contains(a.get("dtype"))) {

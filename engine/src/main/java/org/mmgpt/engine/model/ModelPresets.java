@@ -44,7 +44,8 @@ public final class ModelPresets {
      * The config of a new model.
      *
      * @param arch qwen2, qwen3, llama or mistral
-     * @param rope the rotary parameters (plain θ, or llama3/linear scaling)
+     * @param rope the rotary parameters (plain θ, or llama3/linear scaling); a scaled model's context is
+     *             the preset's times the factor, as transformers expects of Llama 3.x
      */
     public static ModelConfig config(Shape s, String arch, int vocabSize, ModelConfig.Rope rope, String dtype,
                                      Integer bos, List<Integer> eos, Integer pad) {
@@ -76,8 +77,9 @@ public final class ModelPresets {
             default -> throw new IllegalArgumentException("unknown architecture '" + arch + "'; choose from "
                     + ARCHITECTURES);
         }
+        int maxPositions = (int) Math.round(s.maxPositions() * rope.factor()); // factor 1 when not scaled
         return new ModelConfig(architecture, type, vocabSize, s.hidden(), s.intermediate(), s.layers(), s.heads(),
-                s.kvHeads(), headDim, 1e-6, rope, s.maxPositions(), s.tied(), qkvBias, false, false, qkNorm,
+                s.kvHeads(), headDim, 1e-6, rope, maxPositions, s.tied(), qkvBias, false, false, qkNorm,
                 Collections.nCopies(s.layers(), 0), dtype, bos, eos, pad);
     }
 }

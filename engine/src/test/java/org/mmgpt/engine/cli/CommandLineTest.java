@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mmgpt.engine.Goldens;
 import org.mmgpt.engine.model.CausalLM;
+import org.mmgpt.engine.model.ModelPresets;
 import org.mmgpt.engine.tokenizer.QwenTokenizer;
 
 /** The commands of ./mmgpt, run in-process against real model directories. */
@@ -133,6 +134,19 @@ class CommandLineTest {
                 "--seed", "3", "--temperature", "1", "--json");
         assertEquals(0, gen[0]);
         assertEquals(5, new ObjectMapper().readTree((String) gen[1]).get("ids").size());
+    }
+
+    @Test
+    void aLlama3ScaledModelExtendsThePresetsContextByTheFactor(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("llama3");
+        Object[] r = run("init-model", "--preset", "micro", "--arch", "llama", "--rope-scaling", "llama3",
+                "--rope-factor", "8", "--tokenizer", "none", "--vocab-size", "256", "--output", dir.toString());
+        assertEquals(0, r[0]);
+        // transformers warns when the original context is not below the model's one (as in Llama 3.1).
+        JsonNode config = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        int context = ModelPresets.get("micro").maxPositions();
+        assertEquals(context, config.at("/rope_scaling/original_max_position_embeddings").asInt());
+        assertEquals(context * 8, config.get("max_position_embeddings").asInt());
     }
 
     @Test
