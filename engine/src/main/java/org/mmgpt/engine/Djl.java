@@ -1,14 +1,31 @@
 package org.mmgpt.engine;
 
 import ai.djl.ndarray.NDManager;
+import com.sun.jna.Library;
+import com.sun.jna.NativeLibrary;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
 
 /**
  * The one door to DJL. Every engine entry point calls {@link #init()} before it touches a DJL class:
  * without {@code ai.djl.offline=true} DJL reaches for a cloud metadata address when its engine starts,
  * a connection no user asked for. A value the user set explicitly is left alone.
+ *
+ * <p>It also loads, before libtorch, the MKL CPU-vendor shim built into the jar where a C compiler was
+ * (src/main/native/mkl_intel_cpu.c): on a non-Intel CPU it makes libtorch's MKL use the kernels of the
+ * CPU's instruction sets instead of its generic ones. {@code MMGPT_MKL_INTEL_CPU=off} leaves it out.
  */
 public final class Djl {
+    private static final String MKL_SHIM = "/native/linux-x86_64/libmmgpt_mkl_intel_cpu.so";
+    private static final int RTLD_NOW = 0x2;
+    private static final int RTLD_GLOBAL = 0x100;
     private static volatile boolean initialised;
+    private static NativeLibrary mklShim; // held: a collected NativeLibrary is closed, and MKL would lose it
+    private static String mklShimStatus;
 
     private Djl() {}
 
@@ -26,8 +43,42 @@ public final class Djl {
             if (threads != null && System.getProperty("ai.djl.pytorch.num_threads") == null) {
                 System.setProperty("ai.djl.pytorch.num_threads", threads);
             }
+            mklShimStatus = loadMklShim();
             initialised = true;
         }
+    }
+
+    /**
+     * Loads the shim with RTLD_GLOBAL, so that libtorch's calls to MKL's two CPU-vendor functions, which
+     * go through its PLT and bind on first call, find the shim's before libtorch's own.
+     */
+    private static String loadMklShim() {
+        if ("off".equals(System.getenv("MMGPT_MKL_INTEL_CPU"))) {
+            return "MKL on its own CPU dispatch (MMGPT_MKL_INTEL_CPU=off)";
+        }
+        try (InputStream in = Djl.class.getResourceAsStream(MKL_SHIM)) {
+            if (in == null || !System.getProperty("os.name").equals("Linux")
+                    || !System.getProperty("os.arch").equals("amd64")) {
+                return "MKL on its own CPU dispatch (no shim in this build)";
+            }
+            Path file = Files.createTempFile("mmgpt-mkl-intel-cpu", ".so");
+            try {
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                mklShim = NativeLibrary.getInstance(file.toString(),
+                        Map.of(Library.OPTION_OPEN_FLAGS, RTLD_NOW | RTLD_GLOBAL));
+            } finally {
+                Files.delete(file); // a loaded library stays mapped
+            }
+            return "MKL dispatching on the CPU's instruction sets (shim loaded; MMGPT_MKL_INTEL_CPU=off to leave it out)";
+        } catch (IOException | UnsatisfiedLinkError e) {
+            return "MKL on its own CPU dispatch (shim failed to load: " + e.getMessage() + ")";
+        }
+    }
+
+    /** Whether the MKL shim is loaded, in words, for benchmarks and logs. */
+    public static String mklStatus() {
+        init();
+        return mklShimStatus;
     }
 
     /**

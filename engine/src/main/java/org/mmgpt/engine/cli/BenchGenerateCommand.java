@@ -71,6 +71,7 @@ final class BenchGenerateCommand implements Command {
             table.append(Bench.row("read bandwidth GB/s (sum of 512 MiB)", Bench.num(bandwidth), "", ""));
             table.append(Bench.row("weight bytes read per token (batch 1), MB", Bench.num(weightBytesPerToken / 1e6), "", ""));
         }
+        table.append("Java side: ").append(Djl.mklStatus()).append('\n');
         System.out.print(table);
     }
 

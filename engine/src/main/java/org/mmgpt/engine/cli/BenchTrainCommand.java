@@ -102,6 +102,7 @@ final class BenchTrainCommand implements Command {
             table.append("medians of ").append(rounds).append(" rounds, the two sides taking turns; tokens/s by round:\n")
                     .append(perRound);
         }
+        table.append("Java side: ").append(Djl.mklStatus()).append('\n');
         System.out.print(table);
     }
 
