@@ -70,7 +70,7 @@ public final class Djl {
                 Files.delete(file); // a loaded library stays mapped
             }
             return "MKL dispatching on the CPU's instruction sets (shim loaded; MMGPT_MKL_INTEL_CPU=off to leave it out)";
-        } catch (IOException | UnsatisfiedLinkError e) {
+        } catch (IOException | LinkageError e) { // optional: never what stops the engine
             return "MKL on its own CPU dispatch (shim failed to load: " + e.getMessage() + ")";
         }
     }
