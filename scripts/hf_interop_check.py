@@ -24,7 +24,7 @@ def load(path):
 
 
 def compare(model, path):
-    """(max |logit difference|, whether greedy decoding gave the same tokens) for one directory."""
+    """For one directory: max |logit difference|, whether greedy decoding agreed, HF's tokens, ours."""
     with gzip.open(os.path.join(path, 'project_logits.json.gz'), 'rt') as f:
         probe = json.load(f)
     with open(os.path.join(path, 'project_greedy.json')) as f:
