@@ -22,11 +22,10 @@ ids=5,17,200,3,99,42,7,130,64,12,250,33,1,88,19,7
 # The engine's logits for the probe and its greedy tokens after the probe's first six ids.
 probe() {
   ./mmgpt logits --model "$1" ${2:+--adapter "$2"} --ids "$ids" --output "${2:-$1}/project_logits.json"
-  local greedy
-  greedy=$(./mmgpt generate --model "$1" ${2:+--adapter "$2"} --prompt-ids "$(cut -d, -f1-6 <<<"$ids")" \
-    --max-new-tokens 10 --greedy --json)
-  printf '{"prompt_ids": [%s], "max_new_tokens": 10, "project": %s}\n' "$(cut -d, -f1-6 <<<"$ids")" "$greedy" \
-    > "${2:-$1}/project_greedy.json"
+  local prompt greedy
+  prompt=$(cut -d, -f1-6 <<<"$ids")
+  greedy=$(./mmgpt generate --model "$1" ${2:+--adapter "$2"} --prompt-ids "$prompt" --max-new-tokens 10 --greedy --json)
+  printf '{"prompt_ids": [%s], "max_new_tokens": 10, "project": %s}\n' "$prompt" "$greedy" > "${2:-$1}/project_greedy.json"
 }
 # Rewrites DIR/config.json with a Python expression over it, `c`.
 edit_config() {

@@ -125,23 +125,18 @@ final class BenchTrainCommand implements Command {
             this.n = n;
             this.x = manager.randomNormal(new Shape(n, n));
             this.y = manager.randomNormal(new Shape(n, n));
-            sample(3, false); // warm-up
+            sample(3); // warm-up, not kept
+            gflops.clear();
             sample(5);
         }
 
         void sample(int times) {
-            sample(times, true);
-        }
-
-        private void sample(int times, boolean keep) {
             for (int i = 0; i < times; i++) {
                 long t0 = System.nanoTime();
                 try (NDArray z = x.matMul(y)) {
                     z.getFloat(0, 0);
                 }
-                if (keep) {
-                    gflops.add(2.0 * n * n * n / (System.nanoTime() - t0));
-                }
+                gflops.add(2.0 * n * n * n / (System.nanoTime() - t0));
             }
         }
 
