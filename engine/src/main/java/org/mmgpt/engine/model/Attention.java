@@ -43,13 +43,21 @@ public final class Attention {
     /**
      * x (B, T, H) → (B, T, H).
      *
-     * @param pass rotary cos/sin (B, 1, T, hd) and rotate-half matrix, the cache (this layer's past is
-     *     appended to slot {@code slot}; null for a plain full forward) and the training flag
+     * @param pass the rotation of the positions, the cache (this layer's past is appended to slot
+     *     {@code slot}; null for a plain full forward) and the training flag
      * @param mask additive (B|1, 1, T, S) or null
      */
     public NDArray forward(NDArray x, CausalLM.Pass pass, NDArray mask, int slot) {
-        long b = x.getShape().get(0);
-        long t = x.getShape().get(1);
+        Shape shape = x.getShape();
+        NDArray heads = attend(x, shape.get(0), shape.get(1), pass, mask, slot); // (B·T, nH·hd)
+        return o.forward(heads, pass.training()).reshape(shape);
+    }
+
+    /**
+     * Everything but o_proj: x (B, T, H) or (B·T, H) → the heads' outputs side by side, (B·T, nH·hd).
+     * Two-dimensional, so that a caller can fold a residual into o_proj as its bias (one addmm).
+     */
+    NDArray attend(NDArray x, long b, long t, CausalLM.Pass pass, NDArray mask, int slot) {
         boolean training = pass.training();
         NDArray qs = heads(q.forward(x, training), b, t, nH); // (B, nH, T, hd)
         NDArray ks = heads(k.forward(x, training), b, t, nKv); // (B, nKv, T, hd)
@@ -58,8 +66,8 @@ public final class Attention {
             qs = qNorm.forward(qs);
             ks = kNorm.forward(ks);
         }
-        qs = RotaryEmbedding.apply(qs, pass.cos(), pass.sin(), pass.rotateHalf());
-        ks = RotaryEmbedding.apply(ks, pass.cos(), pass.sin(), pass.rotateHalf());
+        qs = pass.rotation().apply(qs);
+        ks = pass.rotation().apply(ks);
         if (pass.cache() != null) {
             NDArray[] past = pass.cache().append(slot, ks, vs);
             ks = past[0]; // (B, nKv, S, hd)
@@ -79,11 +87,11 @@ public final class Attention {
         if (t > 1) {
             out = out.reshape(b, nH, t, hd).transpose(0, 2, 1, 3); // (B, T, nH, hd)
         }
-        return o.forward(out.reshape(new Shape(b, t, (long) nH * hd)), training);
+        return out.reshape(b * t, (long) nH * hd);
     }
 
     /**
-     * (B, T, n·hd) → (B, n, T, hd). One token (decoding) needs only a reshape: with T = 1 the two
+     * (B, T, n·hd) or (B·T, n·hd) → (B, n, T, hd). One token (decoding) needs only a reshape: with T = 1 the two
      * layouts hold the same numbers in the same order, and each native call saved counts there.
      */
     private NDArray heads(NDArray x, long b, long t, int n) {

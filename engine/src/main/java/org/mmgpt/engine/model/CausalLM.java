@@ -1,7 +1,6 @@
 package org.mmgpt.engine.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
@@ -150,9 +149,9 @@ public final class CausalLM implements AutoCloseable {
         return finalNorm(x);
     }
 
-    /** What every layer of one forward pass shares: the rotary cos/sin and the attention masks. */
-    public record Pass(NDArray cos, NDArray sin, NDArray rotateHalf, Map<Integer, NDArray> masksByWindow,
-                       KvCache cache, boolean training) {}
+    /** What every layer of one forward pass shares: the rotation of its positions and the attention masks. */
+    public record Pass(RotaryEmbedding.Rotation rotation, Map<Integer, NDArray> masksByWindow, KvCache cache,
+                       boolean training) {}
 
     /** Prepares a pass over {@code ids} (B, T); see {@link #forward} for the arguments. */
     public Pass pass(NDArray ids, long[][] positions, boolean[][] keyValid, KvCache cache, boolean training) {
@@ -160,12 +159,12 @@ public final class CausalLM implements AutoCloseable {
         int b = Math.toIntExact(ids.getShape().get(0));
         int t = Math.toIntExact(ids.getShape().get(1));
         int past = cache == null ? 0 : cache.length();
-        NDList cosSin = rope.cosSin(m, positions != null ? positions : consecutive(b, past, t));
+        RotaryEmbedding.Rotation rotation = rope.rotation(m, positions != null ? positions : consecutive(b, past, t));
         Map<Integer, NDArray> masks = new HashMap<>(); // one mask per distinct window (null: none needed)
         for (DecoderLayer l : layers) {
             masks.computeIfAbsent(l.attention.window(), w -> AttentionMask.build(m, past, t, keyValid, w));
         }
-        return new Pass(cosSin.get(0), cosSin.get(1), rope.rotateHalf(), masks, cache, training);
+        return new Pass(rotation, masks, cache, training);
     }
 
     /** ids (B, T) → embeddings (B, T, H) */

@@ -48,7 +48,7 @@ public final class KvCache implements AutoCloseable {
         keys[slot] = write(keys[slot], k, at);
         values[slot] = write(values[slot], v, at);
         lengths[slot] = at + Math.toIntExact(k.getShape().get(2));
-        NDIndex valid = new NDIndex(":, :, 0:{}", lengths[slot]);
+        NDIndex valid = positions(0, lengths[slot]);
         NDArray pastK = keys[slot].get(valid);
         NDArray pastV = values[slot].get(valid);
         pastK.attach(k.getManager()); // the views go with the step that reads them
@@ -65,16 +65,21 @@ public final class KvCache implements AutoCloseable {
             NDArray grown = manager.zeros(new Shape(s.get(0), s.get(1), capacity, s.get(3)), now.getDataType());
             if (store != null) {
                 if (at > 0) {
-                    try (NDArray old = store.get(new NDIndex(":, :, 0:{}", at))) {
-                        grown.set(new NDIndex(":, :, 0:{}", at), old);
+                    try (NDArray old = store.get(positions(0, at))) {
+                        grown.set(positions(0, at), old);
                     }
                 }
                 store.close();
             }
             store = grown;
         }
-        store.set(new NDIndex(":, :, {}:{}", at, needed), now);
+        store.set(positions(at, needed), now);
         return store;
+    }
+
+    /** {@code [:, :, from:to]}, built rather than parsed: a decode step makes four of these per layer. */
+    private static NDIndex positions(long from, long to) {
+        return new NDIndex().addAllDim(2).addSliceDim(from, to);
     }
 
     /** Keeps only the batch rows {@code rows}, in that order (finished sequences leave the batch). */
@@ -96,7 +101,7 @@ public final class KvCache implements AutoCloseable {
         replaceAll(a -> {
             Shape s = a.getShape();
             try (NDArray zeros = manager.zeros(new Shape(s.get(0), s.get(1), n, s.get(3)), a.getDataType());
-                 NDArray valid = a.get(new NDIndex(":, :, 0:{}", length))) {
+                 NDArray valid = a.get(positions(0, length))) {
                 return zeros.concat(valid, 2);
             }
         });
@@ -117,7 +122,7 @@ public final class KvCache implements AutoCloseable {
 
     /** The valid positions of {@code top}'s rows, then {@code bottom}'s; closes {@code top}. */
     private NDArray joinRows(NDArray top, NDArray bottom) {
-        NDIndex valid = new NDIndex(":, :, 0:{}", length());
+        NDIndex valid = positions(0, length());
         try (NDArray a = top.get(valid); NDArray b = bottom.get(valid)) {
             NDArray joined = a.concat(b, 0); // belongs to a's manager: this cache's
             top.close();

@@ -16,8 +16,13 @@ public final class Mlp {
 
     /** x (B, T, H) → (B, T, H) */
     public NDArray forward(NDArray x, boolean training) {
-        NDArray g = gate.forward(x, training); // (B, T, I)
+        return down.forward(gated(x, training), training);
+    }
+
+    /** What down_proj reads: x (…, H) → silu(gate(x))·up(x) (…, I). */
+    NDArray gated(NDArray x, boolean training) {
+        NDArray g = gate.forward(x, training); // (…, I)
         NDArray silu = g.mul(g.getNDArrayInternal().sigmoid()); // silu(g) = g·σ(g)
-        return down.forward(silu.mul(up.forward(x, training)), training);
+        return silu.mul(up.forward(x, training));
     }
 }

@@ -1,7 +1,6 @@
 package org.mmgpt.engine.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
@@ -69,8 +68,11 @@ public final class RotaryEmbedding {
         return out;
     }
 
-    /** cos and sin for {@code positions} (B, T): each (B, 1, T, hd), ready to broadcast over heads. */
-    public NDList cosSin(NDManager manager, long[][] positions) {
+    /**
+     * The rotation of one pass's {@code positions} (B, T). With one position per row (a decode step)
+     * it is a matrix per row, so that rotating q or k is one native call instead of four.
+     */
+    public Rotation rotation(NDManager manager, long[][] positions) {
         int b = positions.length;
         int t = positions[0].length;
         int half = headDim / 2;
@@ -91,13 +93,31 @@ public final class RotaryEmbedding {
                 }
             }
         }
+        if (t == 1) {
+            return new Rotation(null, null, null, manager.create(matrices(cos, sin, b), new Shape(b, 1, headDim, headDim)));
+        }
         Shape shape = new Shape(b, 1, t, headDim);
-        return new NDList(manager.create(cos, shape), manager.create(sin, shape));
+        return new Rotation(manager.create(cos, shape), manager.create(sin, shape), rotateHalf, null);
     }
 
-    /** The rotate-half matrix R of {@link #apply}. */
-    public NDArray rotateHalf() {
-        return rotateHalf;
+    /**
+     * Per row, M (hd, hd) with {@code x·M = x·cos + rotate_half(x)·sin}: {@code M = diag(cos) + R·diag(sin)},
+     * R as in {@link #rotateHalf}. Column k holds cos_k at row k and ±sin_k at row k's partner.
+     */
+    private float[] matrices(float[] cos, float[] sin, int b) {
+        int half = headDim / 2;
+        float[] m = new float[b * headDim * headDim];
+        for (int r = 0; r < b; r++) {
+            int at = r * headDim * headDim;
+            int row = r * headDim;
+            for (int i = 0; i < half; i++) {
+                m[at + i * headDim + i] = cos[row + i];
+                m[at + (i + half) * headDim + i + half] = cos[row + i + half];
+                m[at + (i + half) * headDim + i] = -sin[row + i]; // out_i = x_i·cos − x_{i+half}·sin
+                m[at + i * headDim + i + half] = sin[row + i + half]; // out_{i+half} = x_{i+half}·cos + x_i·sin
+            }
+        }
+        return m;
     }
 
     /**
@@ -115,9 +135,15 @@ public final class RotaryEmbedding {
         return manager.create(r, new Shape(headDim, headDim));
     }
 
-    /** x (B, heads, T, hd) rotated by cos/sin (B, 1, T, hd); {@code rotateHalf} is {@link #rotateHalf()}. */
-    public static NDArray apply(NDArray x, NDArray cos, NDArray sin, NDArray rotateHalf) {
-        return x.mul(cos).add(x.matMul(rotateHalf).mul(sin));
+    /**
+     * The rotation of one pass: cos and sin (B, 1, T, hd) with the rotate-half matrix R, or, for one
+     * position per row, the matrices (B, 1, hd, hd) that do both at once (the same sums of two products).
+     */
+    public record Rotation(NDArray cos, NDArray sin, NDArray rotateHalf, NDArray matrix) {
+        /** x (B, heads, T, hd) rotated. */
+        public NDArray apply(NDArray x) {
+            return matrix != null ? x.matMul(matrix) : x.mul(cos).add(x.matMul(rotateHalf).mul(sin));
+        }
     }
 
     public float[] invFreq() {

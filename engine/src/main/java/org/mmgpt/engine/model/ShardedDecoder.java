@@ -28,7 +28,8 @@ import org.mmgpt.engine.Autograd;
  *
  * <p>Each shard computes the embedding, the norms and the residual sums itself: identical inputs in
  * identical order give identical bits on every shard, so the only exchange is the partial outputs of
- * o_proj and down_proj (summed in shard order, twice a layer) and the slices of the logits. Row
+ * o_proj and down_proj (summed in shard order, twice a layer; shard 0's carries the residual) and the
+ * slices of the logits. Row
  * slices (q, k, v, gate, up, lm_head) are views of the model's weights; the column slices of o_proj
  * and down_proj are contiguous copies (about a third of the decoder's weight memory again).
  * Shard {@code s} keeps layer {@code i}'s keys and values in cache slot {@code i·n + s}.
@@ -82,7 +83,7 @@ final class ShardedDecoder implements AutoCloseable {
         return new Linear(l.name(), own(l.weight().get(slice)), l.bias() == null ? null : own(l.bias().get(slice)));
     }
 
-    /** Columns [from, from+count) of the weight, copied contiguous; the bias is added once, after the sum. */
+    /** Columns [from, from+count) of the weight, copied contiguous; the bias is shard 0's to add (see {@link #partial}). */
     private Linear columns(Linear l, int from, int count) {
         NDArray view = l.weight().get(new NDIndex(":, {}:{}", from, from + count)); // strided
         NDArray copy = view.reshape(-1).reshape(view.getShape()); // flattening a strided view copies it
@@ -190,21 +191,40 @@ final class ShardedDecoder implements AutoCloseable {
         }
     }
 
-    /** Shard {@code s}'s share of the forward pass: ids (B, T) → its logits slice (B, V/n). */
+    /**
+     * Shard {@code s}'s share of the forward pass: ids (B, T) → its logits slice (B, V/n). The residual
+     * stream x is kept as (B·T, H) so that shard 0 can add it to its partial output of o_proj and
+     * down_proj as their bias (one addmm, no separate add): the sum the exchange returns is then x's
+     * next value.
+     */
     private NDArray shardForward(int s, NDArray ids, NDManager local, CausalLM.Pass pass, ShardExchange exchange) {
         List<DecoderLayer> layers = model.layers();
+        long b = ids.getShape().get(0);
+        long t = ids.getShape().get(1);
         NDArray x = model.embed(ids); // (B, T, H), the same on every shard
         x.attach(local); // what follows from x (its first operand) lands in local too
+        x = x.reshape(b * t, model.config().hiddenSize()); // (B·T, H)
         for (int i = 0; i < layers.size(); i++) {
             DecoderLayer l = layers.get(i);
             Attention a = attention[s][i];
-            NDArray part = a.forward(l.inputNorm.forward(x), pass, pass.masksByWindow().get(a.window()), i * n + s);
-            x = x.add(exchange.sum(s, part, l.attention.o.bias()));
-            part = mlp[s][i].forward(l.postAttentionNorm.forward(x), false);
-            x = x.add(exchange.sum(s, part, l.mlp.down.bias()));
+            NDArray heads = a.attend(l.inputNorm.forward(x), b, t, pass, pass.masksByWindow().get(a.window()), i * n + s);
+            x = exchange.sum(s, partial(s, heads, a.o, x, l.attention.o.bias()));
+            Mlp m = mlp[s][i];
+            NDArray gated = m.gated(l.postAttentionNorm.forward(x), false); // (B·T, I/n)
+            x = exchange.sum(s, partial(s, gated, m.down, x, l.mlp.down.bias()));
         }
-        NDArray last = model.finalNorm(x.get(new NDIndex(":, -1, :"))); // (B, H)
+        NDArray last = t == 1 ? x : x.reshape(b, t, -1).get(new NDIndex(":, -1, :")); // (B, H)
+        last = model.finalNorm(last);
         return last.getNDArrayInternal().linear(last, lmHead[s], null).singletonOrThrow(); // (B, V/n)
+    }
+
+    /**
+     * Shard {@code s}'s part of a column-split projection (B·T, H); shard 0's includes the residual
+     * {@code x} and the full layer's {@code bias} (or null), which must be added once in all.
+     */
+    private static NDArray partial(int s, NDArray in, Linear columns, NDArray x, NDArray bias) {
+        NDArray add = s > 0 ? null : bias == null ? x : x.add(bias);
+        return in.getNDArrayInternal().linear(in, columns.weight(), add).singletonOrThrow();
     }
 
     @Override

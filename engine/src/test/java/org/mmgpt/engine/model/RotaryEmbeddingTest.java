@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Rotary frequencies and the rotation, against the published formulas computed here in double. */
 class RotaryEmbeddingTest {
@@ -61,20 +63,25 @@ class RotaryEmbeddingTest {
         assertTrue(low > 0 && mid > 0 && high > 0, "all three bands exercised: " + low + "/" + mid + "/" + high);
     }
 
-    @Test
-    void rotationIsRotateHalfAndKeepsNorms() {
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void rotationIsRotateHalfInBothForms(int positions) {
         try (NDManager m = NDManager.newBaseManager()) {
             RotaryEmbedding rope = new RotaryEmbedding(ModelConfig.Rope.plain(10000), 4, m);
-            NDList cs = rope.cosSin(m, new long[][] {{3}});
-            NDArray x = m.create(new float[] {1, 2, 3, 4}, new Shape(1, 1, 1, 4));
-            float[] y = RotaryEmbedding.apply(x, cs.get(0), cs.get(1), rope.rotateHalf()).toFloatArray();
+            long[][] p = positions == 1 ? new long[][] {{3}} : new long[][] {{3, 3}};
+            RotaryEmbedding.Rotation r = rope.rotation(m, p);
+            assertEquals(positions == 1, r.matrix() != null, "one position per row: the matrix form");
+            NDArray x = m.create(new float[] {1, 2, 3, 4, 1, 2, 3, 4}, new Shape(1, 1, 2, 4)).get(new NDIndex(":, :, 0:{}", positions));
+            float[] y = r.apply(x).toFloatArray();
             // pairs (x0, x2) and (x1, x3) rotate by angles 3·f0 and 3·f1
             double a0 = 3 * 1.0;
             double a1 = 3 * Math.pow(10000, -0.5);
-            assertEquals(1 * Math.cos(a0) - 3 * Math.sin(a0), y[0], 1e-6);
-            assertEquals(2 * Math.cos(a1) - 4 * Math.sin(a1), y[1], 1e-6);
-            assertEquals(3 * Math.cos(a0) + 1 * Math.sin(a0), y[2], 1e-6);
-            assertEquals(4 * Math.cos(a1) + 2 * Math.sin(a1), y[3], 1e-6);
+            for (int at = 0; at < y.length; at += 4) {
+                assertEquals(1 * Math.cos(a0) - 3 * Math.sin(a0), y[at], 1e-6);
+                assertEquals(2 * Math.cos(a1) - 4 * Math.sin(a1), y[at + 1], 1e-6);
+                assertEquals(3 * Math.cos(a0) + 1 * Math.sin(a0), y[at + 2], 1e-6);
+                assertEquals(4 * Math.cos(a1) + 2 * Math.sin(a1), y[at + 3], 1e-6);
+            }
         }
     }
 }

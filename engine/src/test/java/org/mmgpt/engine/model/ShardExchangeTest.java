@@ -2,6 +2,7 @@ package org.mmgpt.engine.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,10 +36,12 @@ class ShardExchangeTest {
                     float[] sums = new float[rounds];
                     for (int r = 0; r < rounds; r++) {
                         if (shard == 2 && r % 10 == 0) {
-                            Thread.sleep(5); // past the spins and yields: the others park
+                            Thread.sleep(5); // past the spinning: the others sleep until it arrives
                         }
                         NDArray part = local.create(new float[] {shard + 10f * r});
-                        sums[r] = exchange.sum(shard, part, null).getFloat(0);
+                        NDArray total = exchange.sum(shard, part);
+                        assertSame(local, total.getManager(), "the sum stays with the shard's own arrays");
+                        sums[r] = total.getFloat(0);
                     }
                     return sums;
                 }));
@@ -60,7 +63,7 @@ class ShardExchangeTest {
         ShardExchange exchange = new ShardExchange(2);
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try (NDManager m = Djl.newManager()) {
-            Future<NDArray> waiting = pool.submit(() -> exchange.sum(0, m.create(new float[] {1f}), null));
+            Future<NDArray> waiting = pool.submit(() -> exchange.sum(0, m.create(new float[] {1f})));
             Thread.sleep(50); // shard 1 never comes: it failed
             exchange.abort();
             ExecutionException e = assertThrows(ExecutionException.class, waiting::get);
