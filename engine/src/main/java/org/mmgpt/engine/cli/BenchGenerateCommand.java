@@ -2,6 +2,8 @@ package org.mmgpt.engine.cli;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -77,23 +79,34 @@ final class BenchGenerateCommand implements Command {
 
     /**
      * Decode tokens/s: B random prompts prefilled, then {@code steps} greedy steps timed; the median of
-     * three such runs, after {@value #WARMUP_SECONDS} s of the same runs untimed. Steady state: the JIT
-     * compiles the Java side of each step over its first few hundred steps (measured: 80 tok/s in the
-     * first 64 steps, 120 after 400).
+     * three such runs, after the same runs untimed until the JIT compiler has gone quiet. Steady
+     * state: the JIT compiles the Java side of each step over its first few hundred steps (measured:
+     * 80 tok/s in the first 64 steps, 120 after 400), and it was still compiling 10 s in (a few ms
+     * at a time, taking a core from one of the decode threads, which the other then waits for).
      */
     static double decode(CausalLM model, int b, int promptLen, int steps) {
-        long until = System.nanoTime() + WARMUP_SECONDS * 1_000_000_000L;
-        do {
+        long start = System.nanoTime();
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        boolean quiet = false;
+        while (!quiet && System.nanoTime() - start < MAX_WARMUP_SECONDS * 1_000_000_000L) {
+            long compiled = timed ? jit.getTotalCompilationTime() : 0;
+            long t0 = System.nanoTime();
             run(model, b, promptLen, steps);
-        } while (System.nanoTime() < until);
-        List<Double> timed = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            timed.add(run(model, b, promptLen, steps));
+            long runMillis = (System.nanoTime() - t0) / 1_000_000;
+            long compiling = timed ? jit.getTotalCompilationTime() - compiled : 0;
+            quiet = System.nanoTime() - start >= MIN_WARMUP_SECONDS * 1_000_000_000L
+                    && compiling < runMillis / 100; // under 1% of the run
         }
-        return Bench.median(timed);
+        List<Double> rates = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            rates.add(run(model, b, promptLen, steps));
+        }
+        return Bench.median(rates);
     }
 
-    static final int WARMUP_SECONDS = 4;
+    static final int MIN_WARMUP_SECONDS = 4;
+    static final int MAX_WARMUP_SECONDS = 30;
 
     private static double run(CausalLM model, int b, int promptLen, int steps) {
         SplittableRandom rng = new SplittableRandom(7);
