@@ -31,9 +31,9 @@ import org.mmgpt.engine.Autograd;
  * <p>Each shard computes the embedding, the norms and the residual sums itself: identical inputs in
  * identical order give identical bits on every shard, so the only exchange is the partial outputs of
  * o_proj and down_proj (summed in shard order, twice a layer; shard 0's carries the residual) and the
- * slices of the logits. Row
- * slices (q, k, v, gate, up, lm_head) are views of the model's weights; the column slices of o_proj
- * and down_proj are contiguous copies (about a third of the decoder's weight memory again).
+ * slices of the logits. Row slices (q, k, v, gate, up, lm_head) are views of the model's weights; the
+ * column slices of o_proj and down_proj are contiguous copies (about a third of the decoder's weight
+ * memory again).
  * Shard {@code s} keeps layer {@code i}'s keys and values in cache slot {@code i·n + s}.
  */
 final class ShardedDecoder implements AutoCloseable {
