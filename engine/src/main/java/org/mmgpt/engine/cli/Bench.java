@@ -113,6 +113,11 @@ final class Bench {
                 + "|" + "-".repeat(46) + "|" + "-".repeat(16) + "|" + "-".repeat(16) + "|" + "-".repeat(10) + "|\n";
     }
 
+    /** Each round's figure, "a / b / c". */
+    static String roundFigures(List<Double> rates) {
+        return String.join(" / ", rates.stream().map(Bench::num).toList());
+    }
+
     static String num(double v) {
         return Double.isNaN(v) ? "n/a" : String.format("%.1f", v);
     }

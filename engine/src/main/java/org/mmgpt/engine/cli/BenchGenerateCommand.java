@@ -29,7 +29,8 @@ final class BenchGenerateCommand implements Command {
         return Bench.declareShared(new Args(name(), "benchmark KV-cache decoding against the PyTorch eager reference")
                 .option("batches", "1,8", "1,8", "batch sizes")
                 .option("prompt-len", "N", "32", "prompt tokens per row")
-                .option("new-tokens", "N", "64", "decode steps timed"));
+                .option("new-tokens", "N", "64", "decode steps timed")
+                .option("rounds", "N", "1", "runs of each side per batch size, taking turns; the medians are reported"));
     }
 
     @Override
@@ -49,29 +50,46 @@ final class BenchGenerateCommand implements Command {
             double bound = bandwidth * 1e9 / weightBytesPerToken;
             System.err.printf("model: %s %.1fM parameters; %d threads (decoding split across %d); bandwidth %.1f GB/s"
                     + " -> batch-1 bound %.0f tok/s%n", config.architecture(), params / 1e6, threads, split, bandwidth, bound);
+            int rounds = a.getInt("rounds");
+            boolean reference = !a.getBool("no-reference");
+            StringBuilder perRound = new StringBuilder();
             double b1 = Double.NaN;
+            double refB1 = Double.NaN;
             for (long b : batches) {
-                double java = decode(model, (int) b, promptLen, newTokens);
-                double ref = Double.NaN;
-                JsonNode r = a.getBool("no-reference") ? null : Bench.python(a.get("python"), List.of("generate",
-                        "--config", Bench.configFile(config).toString(), "--batch", String.valueOf(b),
-                        "--prompt-len", String.valueOf(promptLen), "--new-tokens", String.valueOf(newTokens),
-                        "--warmup", String.valueOf(newTokens), "--repeats", "3", "--threads", String.valueOf(threads)));
-                if (r != null) {
-                    ref = r.path("tokens_per_s").asDouble(Double.NaN);
+                List<Double> javaRates = new ArrayList<>();
+                List<Double> refRates = new ArrayList<>();
+                for (int round = 0; round < rounds; round++) { // the two sides take turns
+                    javaRates.add(decode(model, (int) b, promptLen, newTokens));
+                    if (reference) {
+                        JsonNode r = Bench.python(a.get("python"), List.of("generate",
+                                "--config", Bench.configFile(config).toString(), "--batch", String.valueOf(b),
+                                "--prompt-len", String.valueOf(promptLen), "--new-tokens", String.valueOf(newTokens),
+                                "--warmup", String.valueOf(newTokens), "--repeats", "3", "--threads", String.valueOf(threads)));
+                        refRates.add(r == null ? Double.NaN : r.path("tokens_per_s").asDouble(Double.NaN));
+                    }
                 }
+                perRound.append(String.format("  batch %d: Java %s; reference %s%n", b, Bench.roundFigures(javaRates),
+                        reference ? Bench.roundFigures(refRates) : "n/a"));
+                double java = Bench.median(javaRates);
+                double ref = reference ? Bench.median(refRates) : Double.NaN;
                 table.append(Bench.row("decode tokens/s, batch " + b, Bench.num(java), Bench.num(ref), Bench.ratio(java, ref)));
                 if (b == 1) {
                     b1 = java;
+                    refB1 = ref;
                     table.append(Bench.row("  fraction of bandwidth bound (" + Bench.num(bound) + " tok/s)",
                             String.format("%.0f%%", 100 * java / bound),
-                            r == null ? "n/a" : String.format("%.0f%%", 100 * ref / bound), ""));
+                            reference ? String.format("%.0f%%", 100 * ref / bound) : "n/a", ""));
                 } else if (!Double.isNaN(b1)) {
-                    table.append(Bench.row("  batch " + b + " / batch 1", String.format("%.2fx", java / b1), "", ""));
+                    table.append(Bench.row("  batch " + b + " / batch 1", String.format("%.2fx", java / b1),
+                            reference ? String.format("%.2fx", ref / refB1) : "", ""));
                 }
             }
             table.append(Bench.row("read bandwidth GB/s (sum of 512 MiB)", Bench.num(bandwidth), "", ""));
             table.append(Bench.row("weight bytes read per token (batch 1), MB", Bench.num(weightBytesPerToken / 1e6), "", ""));
+            if (rounds > 1) {
+                table.append("medians of ").append(rounds).append(" rounds, the two sides taking turns; tokens/s by round:\n")
+                        .append(perRound);
+            }
         }
         table.append("Java side: ").append(Djl.mklStatus()).append('\n');
         System.out.print(table);

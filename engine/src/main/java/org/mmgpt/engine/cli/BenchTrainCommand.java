@@ -83,8 +83,8 @@ final class BenchTrainCommand implements Command {
                     sgemm = sampler.gflops();
                 }
             }
-            perRound.append(String.format("  %s: Java %s; reference %s%n", mode, roundFigures(javaRates),
-                    reference ? roundFigures(refRates) : "n/a"));
+            perRound.append(String.format("  %s: Java %s; reference %s%n", mode, Bench.roundFigures(javaRates),
+                    reference ? Bench.roundFigures(refRates) : "n/a"));
             double java = Bench.median(javaRates);
             double ref = reference ? Bench.median(refRates) : Double.NaN;
             table.append(Bench.row("train tokens/s, " + mode + " (B" + b + " x T" + t + ")", Bench.num(java),
@@ -106,9 +106,6 @@ final class BenchTrainCommand implements Command {
         System.out.print(table);
     }
 
-    private static String roundFigures(List<Double> rates) {
-        return String.join(" / ", rates.stream().map(Bench::num).toList());
-    }
 
     /**
      * n×n float32 matmuls timed in short bursts between the training steps (not inside them), as the
