@@ -16,6 +16,7 @@ public final class RotaryEmbedding {
     private final int headDim;
     private final float[] invFreq; // (headDim / 2)
     private final NDArray rotateHalf; // (hd, hd), made once, lives in the manager given
+    static final int MATRIX_ROWS = 8;
 
     public RotaryEmbedding(ModelConfig.Rope rope, int headDim, NDManager manager) {
         this.headDim = headDim;
@@ -70,7 +71,9 @@ public final class RotaryEmbedding {
 
     /**
      * The rotation of one pass's {@code positions} (B, T). With one position per row (a decode step)
-     * it is a matrix per row, so that rotating q or k is one native call instead of four.
+     * of at most {@value #MATRIX_ROWS} rows it is a matrix per row, so that rotating q or k is one
+     * native call instead of four: a matrix costs hd² floats to build and hd multiply-adds per element
+     * to apply, which pays while the calls saved dominate, that is, for a few rows.
      */
     public Rotation rotation(NDManager manager, long[][] positions) {
         int b = positions.length;
@@ -93,7 +96,7 @@ public final class RotaryEmbedding {
                 }
             }
         }
-        if (t == 1) {
+        if (t == 1 && b <= MATRIX_ROWS) {
             return new Rotation(null, null, null, manager.create(matrices(cos, sin, b), new Shape(b, 1, headDim, headDim)));
         }
         Shape shape = new Shape(b, 1, t, headDim);

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Rotary frequencies and the rotation, against the published formulas computed here in double. */
 class RotaryEmbeddingTest {
@@ -63,16 +63,23 @@ class RotaryEmbeddingTest {
         assertTrue(low > 0 && mid > 0 && high > 0, "all three bands exercised: " + low + "/" + mid + "/" + high);
     }
 
+    /** Rows × positions: one position per row on few rows takes the matrix form, else cos/sin. */
     @ParameterizedTest
-    @ValueSource(ints = {1, 2})
-    void rotationIsRotateHalfInBothForms(int positions) {
+    @CsvSource({"1, 1", "1, 2", "9, 1"})
+    void rotationIsRotateHalfInBothForms(int rows, int positions) {
         try (NDManager m = NDManager.newBaseManager()) {
             RotaryEmbedding rope = new RotaryEmbedding(ModelConfig.Rope.plain(10000), 4, m);
-            long[][] p = positions == 1 ? new long[][] {{3}} : new long[][] {{3, 3}};
+            long[][] p = new long[rows][positions];
+            for (long[] row : p) {
+                Arrays.fill(row, 3);
+            }
             RotaryEmbedding.Rotation r = rope.rotation(m, p);
-            assertEquals(positions == 1, r.matrix() != null, "one position per row: the matrix form");
-            NDArray x = m.create(new float[] {1, 2, 3, 4, 1, 2, 3, 4}, new Shape(1, 1, 2, 4)).get(new NDIndex(":, :, 0:{}", positions));
-            float[] y = r.apply(x).toFloatArray();
+            assertEquals(positions == 1 && rows <= RotaryEmbedding.MATRIX_ROWS, r.matrix() != null, "the matrix form");
+            float[] x = new float[rows * positions * 4];
+            for (int i = 0; i < x.length; i += 4) {
+                System.arraycopy(new float[] {1, 2, 3, 4}, 0, x, i, 4);
+            }
+            float[] y = r.apply(m.create(x, new Shape(rows, 1, positions, 4))).toFloatArray();
             // pairs (x0, x2) and (x1, x3) rotate by angles 3·f0 and 3·f1
             double a0 = 3 * 1.0;
             double a1 = 3 * Math.pow(10000, -0.5);
