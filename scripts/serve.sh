@@ -51,6 +51,7 @@ fi
 logs="$root/.run/logs"
 mkdir -p "$logs"
 pids=()
+names=() # the log of each pid, by index
 started_kafka=false
 stopped=false
 stop_all() {
@@ -96,11 +97,13 @@ for i in $(seq 1 "$workers"); do
     -Dquarkus.http.port=$((port + i)) -Dmmgpt.inference.preload="$id" -Dmmgpt.worker.id="serve-worker-$i" \
     -jar "$worker_jar" > "$logs/serve-worker-$i.log" 2>&1 &
   pids+=($!)
+  names+=("serve-worker-$i")
 done
 java "${profile[@]}" -Dkafka.bootstrap.servers="$kafka" -Dmmgpt.storage.root="$storage" \
   -Dquarkus.http.port="$port" -Dmmgpt.serving.default-model="$id" \
   -jar "$gateway_jar" > "$logs/serve-gateway.log" 2>&1 &
 pids+=($!)
+names+=("serve-gateway")
 
 ready() {
   curl -fs -o /dev/null "http://127.0.0.1:$1/q/health/ready"
@@ -111,9 +114,12 @@ for _ in $(seq 1 240); do
     ready "$p" || all=false
   done
   $all && break
-  for pid in "${pids[@]}"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "error: a service exited while starting; see $logs/serve-*.log" >&2
+  for i in "${!pids[@]}"; do
+    if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+      status=0
+      wait "${pids[$i]}" || status=$?
+      echo "error: ${names[$i]} exited while starting (status $status); the end of $logs/${names[$i]}.log:" >&2
+      tail -n 20 "$logs/${names[$i]}.log" >&2 || true
       exit 1
     fi
   done
