@@ -77,11 +77,9 @@ final class BenchGenerateCommand implements Command {
                     b1 = java;
                     refB1 = ref;
                     table.append(Bench.row("  fraction of bandwidth bound (" + Bench.num(bound) + " tok/s)",
-                            String.format("%.0f%%", 100 * java / bound),
-                            reference ? String.format("%.0f%%", 100 * ref / bound) : "n/a", ""));
+                            percent(java / bound), percent(ref / bound), ""));
                 } else if (!Double.isNaN(b1)) {
-                    table.append(Bench.row("  batch " + b + " / batch 1", String.format("%.2fx", java / b1),
-                            reference ? String.format("%.2fx", ref / refB1) : "", ""));
+                    table.append(Bench.row("  batch " + b + " / batch 1", times(java / b1), times(ref / refB1), ""));
                 }
             }
             table.append(Bench.row("read bandwidth GB/s (sum of 512 MiB)", Bench.num(bandwidth), "", ""));
@@ -93,6 +91,14 @@ final class BenchGenerateCommand implements Command {
         }
         table.append("Java side: ").append(Djl.mklStatus()).append('\n');
         System.out.print(table);
+    }
+
+    private static String percent(double fraction) {
+        return Double.isNaN(fraction) ? "n/a" : String.format("%.0f%%", 100 * fraction);
+    }
+
+    private static String times(double ratio) {
+        return Double.isNaN(ratio) ? "n/a" : String.format("%.2fx", ratio);
     }
 
     /**
