@@ -113,13 +113,29 @@ final class Bench {
                 + "|" + "-".repeat(46) + "|" + "-".repeat(16) + "|" + "-".repeat(16) + "|" + "-".repeat(10) + "|\n";
     }
 
-    /** Each round's figure, "a / b / c". */
-    static String roundFigures(List<Double> rates) {
+    /** One line of the per-round figures: "  what: Java a / b / c; reference a / b / c" (none: n/a). */
+    static String roundLine(String what, List<Double> javaRates, List<Double> refRates) {
+        return String.format("  %s: Java %s; reference %s%n", what, roundFigures(javaRates),
+                refRates.isEmpty() ? "n/a" : roundFigures(refRates));
+    }
+
+    /** What follows the table when each side ran more than once: the rounds' figures, or nothing. */
+    static String roundsNote(int rounds, CharSequence roundLines) {
+        return rounds > 1
+                ? "medians of " + rounds + " rounds, the two sides taking turns; tokens/s by round:\n" + roundLines
+                : "";
+    }
+
+    private static String roundFigures(List<Double> rates) {
         return String.join(" / ", rates.stream().map(Bench::num).toList());
     }
 
     static String num(double v) {
         return Double.isNaN(v) ? "n/a" : String.format("%.1f", v);
+    }
+
+    static String percent(double fraction) {
+        return Double.isNaN(fraction) ? "n/a" : String.format("%.0f%%", 100 * fraction);
     }
 
     static String ratio(double a, double b) {

@@ -68,8 +68,7 @@ final class BenchGenerateCommand implements Command {
                         refRates.add(r == null ? Double.NaN : r.path("tokens_per_s").asDouble(Double.NaN));
                     }
                 }
-                perRound.append(String.format("  batch %d: Java %s; reference %s%n", b, Bench.roundFigures(javaRates),
-                        reference ? Bench.roundFigures(refRates) : "n/a"));
+                perRound.append(Bench.roundLine("batch " + b, javaRates, refRates));
                 double java = Bench.median(javaRates);
                 double ref = reference ? Bench.median(refRates) : Double.NaN;
                 table.append(Bench.row("decode tokens/s, batch " + b, Bench.num(java), Bench.num(ref), Bench.ratio(java, ref)));
@@ -77,28 +76,17 @@ final class BenchGenerateCommand implements Command {
                     b1 = java;
                     refB1 = ref;
                     table.append(Bench.row("  fraction of bandwidth bound (" + Bench.num(bound) + " tok/s)",
-                            percent(java / bound), percent(ref / bound), ""));
+                            Bench.percent(java / bound), Bench.percent(ref / bound), ""));
                 } else if (!Double.isNaN(b1)) {
-                    table.append(Bench.row("  batch " + b + " / batch 1", times(java / b1), times(ref / refB1), ""));
+                    table.append(Bench.row("  batch " + b + " / batch 1", Bench.ratio(java, b1), Bench.ratio(ref, refB1), ""));
                 }
             }
             table.append(Bench.row("read bandwidth GB/s (sum of 512 MiB)", Bench.num(bandwidth), "", ""));
             table.append(Bench.row("weight bytes read per token (batch 1), MB", Bench.num(weightBytesPerToken / 1e6), "", ""));
-            if (rounds > 1) {
-                table.append("medians of ").append(rounds).append(" rounds, the two sides taking turns; tokens/s by round:\n")
-                        .append(perRound);
-            }
+            table.append(Bench.roundsNote(rounds, perRound));
         }
         table.append("Java side: ").append(Djl.mklStatus()).append('\n');
         System.out.print(table);
-    }
-
-    private static String percent(double fraction) {
-        return Double.isNaN(fraction) ? "n/a" : String.format("%.0f%%", 100 * fraction);
-    }
-
-    private static String times(double ratio) {
-        return Double.isNaN(ratio) ? "n/a" : String.format("%.2fx", ratio);
     }
 
     /**

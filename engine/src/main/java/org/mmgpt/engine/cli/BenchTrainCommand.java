@@ -83,8 +83,7 @@ final class BenchTrainCommand implements Command {
                     sgemm = sampler.gflops();
                 }
             }
-            perRound.append(String.format("  %s: Java %s; reference %s%n", mode, Bench.roundFigures(javaRates),
-                    reference ? Bench.roundFigures(refRates) : "n/a"));
+            perRound.append(Bench.roundLine(mode, javaRates, refRates));
             double java = Bench.median(javaRates);
             double ref = reference ? Bench.median(refRates) : Double.NaN;
             table.append(Bench.row("train tokens/s, " + mode + " (B" + b + " x T" + t + ")", Bench.num(java),
@@ -93,19 +92,15 @@ final class BenchTrainCommand implements Command {
                 double mfu = 6.0 * params * java / (sgemm * 1e9);
                 double refMfu = reference ? 6.0 * params * ref / (Bench.median(refSgemms) * 1e9) : Double.NaN;
                 table.append(Bench.row("  MFU (6 x " + String.format("%.1fM", params / 1e6) + " params x tok/s / sgemm)",
-                        String.format("%.0f%%", 100 * mfu), Double.isNaN(refMfu) ? "n/a" : String.format("%.0f%%", 100 * refMfu), ""));
+                        Bench.percent(mfu), Bench.percent(refMfu), ""));
             }
         }
         table.append(Bench.row("sgemm 1024^2 GFLOP/s (same run)", Bench.num(sgemm),
                 reference ? Bench.num(Bench.median(refSgemms)) : "n/a", ""));
-        if (rounds > 1) {
-            table.append("medians of ").append(rounds).append(" rounds, the two sides taking turns; tokens/s by round:\n")
-                    .append(perRound);
-        }
+        table.append(Bench.roundsNote(rounds, perRound));
         table.append("Java side: ").append(Djl.mklStatus()).append('\n');
         System.out.print(table);
     }
-
 
     /**
      * n×n float32 matmuls timed in short bursts between the training steps (not inside them), as the
