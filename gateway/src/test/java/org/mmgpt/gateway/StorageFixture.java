@@ -16,7 +16,7 @@ public class StorageFixture implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         try {
-            Path base = Files.createTempDirectory("mmgpt-gateway-test");
+            Path base = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "storage-fixture");
             Path root = Files.createDirectories(base.resolve("storage"));
             Path outside = Files.createDirectories(base.resolve("outside"));
             write(root.resolve("data/pretrain/fever.txt"), "a passage\n");
@@ -41,6 +41,6 @@ public class StorageFixture implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
-        // the temporary directory goes with the build's /tmp
+        // the directory stays under target/ for a look after a failure, and goes with mvn clean
     }
 }

@@ -357,6 +357,7 @@ class ServingEndToEndTest {
         }
         assertTrue(p.waitFor(180, TimeUnit.SECONDS), "mmgpt " + args[0] + " finished");
         String text = Files.readString(out, StandardCharsets.UTF_8);
+        Files.delete(out);
         assertEquals(0, p.exitValue(), "mmgpt " + String.join(" ", args) + ":\n" + text);
         return text;
     }
