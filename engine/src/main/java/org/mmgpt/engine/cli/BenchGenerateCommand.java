@@ -52,6 +52,7 @@ final class BenchGenerateCommand implements Command {
                     + " -> batch-1 bound %.0f tok/s%n", config.architecture(), params / 1e6, threads, split, bandwidth, bound);
             int rounds = a.getInt("rounds");
             boolean reference = !a.getBool("no-reference");
+            String configFile = reference ? Bench.configFile(config).toString() : null;
             StringBuilder perRound = new StringBuilder();
             double b1 = Double.NaN;
             double refB1 = Double.NaN;
@@ -62,7 +63,7 @@ final class BenchGenerateCommand implements Command {
                     javaRates.add(decode(model, (int) b, promptLen, newTokens));
                     if (reference) {
                         JsonNode r = Bench.python(a.get("python"), List.of("generate",
-                                "--config", Bench.configFile(config).toString(), "--batch", String.valueOf(b),
+                                "--config", configFile, "--batch", String.valueOf(b),
                                 "--prompt-len", String.valueOf(promptLen), "--new-tokens", String.valueOf(newTokens),
                                 "--warmup", String.valueOf(newTokens), "--repeats", "3", "--threads", String.valueOf(threads)));
                         refRates.add(r == null ? Double.NaN : r.path("tokens_per_s").asDouble(Double.NaN));

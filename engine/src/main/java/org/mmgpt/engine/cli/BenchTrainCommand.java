@@ -52,6 +52,7 @@ final class BenchTrainCommand implements Command {
         int warmup = a.getInt("warmup");
         int rounds = a.getInt("rounds");
         boolean reference = !a.getBool("no-reference");
+        String configFile = reference ? Bench.configFile(config).toString() : null;
         StringBuilder table = new StringBuilder(Bench.header());
         StringBuilder perRound = new StringBuilder();
         double sgemm = Double.NaN;
@@ -68,7 +69,7 @@ final class BenchTrainCommand implements Command {
                     }
                     if (reference) {
                         JsonNode r = Bench.python(a.get("python"), List.of("train",
-                                "--config", Bench.configFile(config).toString(), "--mode", mode,
+                                "--config", configFile, "--mode", mode,
                                 "--batch", String.valueOf(b), "--block", String.valueOf(t),
                                 "--warmup", String.valueOf(warmup), "--steps", String.valueOf(steps),
                                 "--threads", String.valueOf(threads),
