@@ -63,13 +63,14 @@ final class JobRun implements ProgressSink {
     private volatile Outcome outcome;
     private volatile Future<?> future;
 
-    JobRun(JobRequest request, TopicPartition partition, long offset, JobStatus status, StatusPublisher publisher,
-            String workerId, Clock clock) {
+    /** {@code lastSeq}: the highest seq the job's writers are known to have sent, the next event's goes above it. */
+    JobRun(JobRequest request, TopicPartition partition, long offset, JobStatus status, long lastSeq,
+            StatusPublisher publisher, String workerId, Clock clock) {
         this.request = request;
         this.partition = partition;
         this.offset = offset;
         this.status = status;
-        this.lastSeqSent = status.seq();
+        this.lastSeqSent = lastSeq;
         this.publisher = publisher;
         this.workerId = workerId;
         this.clock = clock;

@@ -117,7 +117,7 @@ public final class JobWorker implements AutoCloseable {
         this.handler = handler;
         this.clock = clock;
         this.publisher = new StatusPublisher(settings.kafka());
-        this.follower = new TopicFollower(settings.kafka(), List.of(Topics.JOB_STATUS, Topics.JOB_CONTROL),
+        this.follower = new TopicFollower(settings.kafka(), List.of(Topics.JOB_STATUS, Topics.JOB_EVENTS, Topics.JOB_CONTROL),
                 view::accept, "job-status-follower");
         this.jobThreads = Executors.newFixedThreadPool(settings.maxConcurrentJobs(), named("job"));
         this.ticker = Executors.newSingleThreadScheduledExecutor(named("job-progress"));
@@ -235,8 +235,8 @@ public final class JobWorker implements AutoCloseable {
         // A RETRYING job announced an attempt that never ran; a RUNNING one lost its attempt.
         boolean lost = current.state() == JobState.RUNNING;
         int attempt = current.state() == JobState.RETRYING ? current.attempts() : current.attempts() + 1;
-        JobRun run = new JobRun(request.withAttempt(attempt), partition, record.offset(), current, publisher,
-                settings.workerId(), clock);
+        JobRun run = new JobRun(request.withAttempt(attempt), partition, record.offset(), current,
+                view.lastSeq(request.jobId()), publisher, settings.workerId(), clock);
         try {
             if (view.cancelRequested(request.jobId())) {
                 run.publish(JobState.CANCELLED, null);
@@ -394,7 +394,8 @@ public final class JobWorker implements AutoCloseable {
             return;
         }
         view.get(command.jobId()).filter(s -> !s.state().isTerminal()).ifPresent(status -> {
-            JobRun run = new JobRun(status.request(), null, -1, status, publisher, settings.workerId(), clock);
+            JobRun run = new JobRun(status.request(), null, -1, status, view.lastSeq(command.jobId()), publisher,
+                    settings.workerId(), clock);
             try {
                 run.publish(JobState.CANCELLED, null);
                 LOG.log(Level.INFO, "job {0} cancelled before it ran", command.jobId());
@@ -449,7 +450,7 @@ public final class JobWorker implements AutoCloseable {
         completeFinished(commit);
     }
 
-    /** Waits until the view holds everything the status and control topics held a moment ago. */
+    /** Waits until the view holds everything the status, event and control topics held a moment ago. */
     private boolean catchUp() {
         try {
             follower.caughtUp().get(CATCH_UP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

@@ -35,7 +35,8 @@ class JobRunTest {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + portNobodyListensOn(),
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000));
         JobRequest request = new JobRequest("job-away", JobType.SFT, JobParams.of(Map.of()), 1, null, Instant.now());
-        JobRun run = new JobRun(request, new TopicPartition("requests", 0), 0, JobStatus.queued(request, List.of()),
+        JobStatus queued = JobStatus.queued(request, List.of());
+        JobRun run = new JobRun(request, new TopicPartition("requests", 0), 0, queued, queued.seq(),
                 publisher, "worker-1", Clock.systemUTC());
         AtomicReference<Exception> publishFailure = new AtomicReference<>();
         Thread publishing = new Thread(() -> {

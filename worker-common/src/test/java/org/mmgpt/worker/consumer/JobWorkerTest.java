@@ -248,6 +248,33 @@ class JobWorkerTest {
         assertTrue(kafka.events(id).get(2).error().contains("attempt 1 ended without finishing"));
     }
 
+    /**
+     * A worker killed between publishing an event and its snapshot leaves the event log one seq ahead
+     * of the snapshot: the next writer must not reuse that seq, or readers drop its event as a duplicate.
+     */
+    @Test
+    void aWorkerThatDiedBetweenAnEventAndItsSnapshotLeavesNoSeqToReuse() {
+        String id = newJobId();
+        scripts.put(id, (request, progress, cancellation) -> JobResult.of());
+        JobRequest request = request(id, Map.of());
+        JobStatus queued = JobStatus.queued(request, List.of());
+        JobEvent running = queued.next(JobState.RUNNING, Instant.now(), "dead-worker").withAttempt(1);
+        JobStatus snapshot = queued.apply(running);
+        JobEvent lastWord = snapshot.next(JobState.RUNNING, Instant.now(), "dead-worker"); // its snapshot never sent
+        kafka.publish(queued.queuedEvent(), queued);
+        kafka.publish(running, snapshot);
+        kafka.send(Topics.JOB_EVENTS, id, lastWord);
+        kafka.send(Topics.STAGE_REQUESTS, id, request);
+
+        awaitState(id, JobState.SUCCEEDED);
+        List<JobEvent> events = kafka.events(id);
+        assertEquals(List.of(JobState.QUEUED, JobState.RUNNING, JobState.RUNNING, JobState.RETRYING, JobState.RUNNING,
+                JobState.SUCCEEDED), states(id));
+        for (int i = 1; i < events.size(); i++) {
+            assertTrue(events.get(i).seq() > events.get(i - 1).seq(), "every seq used once, in order: " + events);
+        }
+    }
+
     @Test
     void aJobThatKeepsLosingItsWorkerFailsAfterMaxRetries() {
         String id = newJobId();
