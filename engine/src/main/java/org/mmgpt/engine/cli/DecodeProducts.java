@@ -1,0 +1,102 @@
+package org.mmgpt.engine.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import org.mmgpt.engine.Autograd;
+import org.mmgpt.engine.model.CausalLM;
+import org.mmgpt.engine.model.Linear;
+
+/**
+ * What a decode step would cost if it were nothing but its matrix products: every weight matrix of
+ * the decoder and the output head times {@code rows} input rows, split across {@code threads} threads
+ * the way the decoder splits them (each thread a contiguous share of every matrix, one intra-op
+ * thread each), with no norms, attention, cache or exchanges in between. The benchmark sets a step's
+ * measured time beside it: the difference is what the calls between the products cost.
+ */
+final class DecodeProducts {
+    private static final int WARMUP = 5;
+    private static final int REPEATS = 21;
+
+    private DecodeProducts() {}
+
+    /** The median milliseconds of one step's products at {@code rows} rows. */
+    static double millisPerStep(CausalLM model, int rows, int threads) throws InterruptedException {
+        int callersThreads = JniUtils.getNumThreads(); // a thread setting its own count changes the default too
+        List<NDArray> weights = new ArrayList<>();
+        model.linears().stream().map(Linear::weight).forEach(weights::add);
+        Map<String, NDArray> byName = model.weights();
+        weights.add(byName.getOrDefault("lm_head.weight", byName.get("model.embed_tokens.weight"))); // tied: the embedding
+        double[] millis = new double[REPEATS];
+        CyclicBarrier start = new CyclicBarrier(threads + 1);
+        CyclicBarrier done = new CyclicBarrier(threads + 1);
+        List<Thread> workers = new ArrayList<>();
+        try (NDManager manager = model.manager().newSubManager()) {
+            for (int s = 0; s < threads; s++) {
+                List<NDArray> share = new ArrayList<>();
+                for (NDArray w : weights) {
+                    long out = w.getShape().get(0);
+                    NDArray rowsOfW = w.get(new NDIndex("{}:{}", out * s / threads, out * (s + 1) / threads)); // a view
+                    rowsOfW.attach(manager);
+                    share.add(rowsOfW);
+                }
+                Thread t = new Thread(() -> work(share, rows, start, done), "mmgpt-bench-products-" + s);
+                t.setDaemon(true);
+                workers.add(t);
+            }
+            workers.forEach(Thread::start);
+            for (int i = -WARMUP; i < REPEATS; i++) {
+                long t0 = System.nanoTime();
+                start.await();
+                done.await();
+                if (i >= 0) {
+                    millis[i] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+            for (Thread t : workers) {
+                t.join();
+            }
+        } catch (BrokenBarrierException e) {
+            throw new IllegalStateException("a products thread failed", e);
+        } finally {
+            JniUtils.setNumThreads(callersThreads);
+        }
+        Arrays.sort(millis);
+        return millis[REPEATS / 2];
+    }
+
+    /** One thread: its share of every matrix times (rows, in) ones, at each start until the last. */
+    private static void work(List<NDArray> share, int rows, CyclicBarrier start, CyclicBarrier done) {
+        Autograd.offOnThisThread();
+        JniUtils.getNumThreads(); // see ShardedDecoder.startThreads: ask first, then set
+        JniUtils.setNumThreads(1);
+        try (NDManager local = share.get(0).getManager().newSubManager()) {
+            List<NDArray> inputs = new ArrayList<>();
+            for (NDArray w : share) {
+                inputs.add(local.ones(new Shape(rows, w.getShape().get(1))));
+            }
+            for (int i = -WARMUP; i < REPEATS; i++) {
+                start.await();
+                for (int k = 0; k < share.size(); k++) {
+                    NDArray x = inputs.get(k);
+                    x.getNDArrayInternal().linear(x, share.get(k), null).singletonOrThrow().close();
+                }
+                done.await();
+            }
+        } catch (InterruptedException | BrokenBarrierException | RuntimeException e) {
+            start.reset(); // whoever waits gets a BrokenBarrierException instead of waiting forever
+            done.reset();
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+        }
+    }
+}
