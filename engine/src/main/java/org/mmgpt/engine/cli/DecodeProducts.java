@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicReference;
 import org.mmgpt.engine.Autograd;
 import org.mmgpt.engine.model.CausalLM;
 import org.mmgpt.engine.model.Linear;
@@ -38,8 +39,10 @@ final class DecodeProducts {
         double[] millis = new double[REPEATS];
         CyclicBarrier start = new CyclicBarrier(threads + 1);
         CyclicBarrier done = new CyclicBarrier(threads + 1);
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
         List<Thread> workers = new ArrayList<>();
-        try (NDManager manager = model.manager().newSubManager()) {
+        NDManager manager = model.manager().newSubManager(); // the shares' views
+        try {
             for (int s = 0; s < threads; s++) {
                 List<NDArray> share = new ArrayList<>();
                 for (NDArray w : weights) {
@@ -48,7 +51,7 @@ final class DecodeProducts {
                     rowsOfW.attach(manager);
                     share.add(rowsOfW);
                 }
-                Thread t = new Thread(() -> work(share, rows, start, done), "mmgpt-bench-products-" + s);
+                Thread t = new Thread(() -> work(share, rows, start, done, failure), "mmgpt-bench-products-" + s);
                 t.setDaemon(true);
                 workers.add(t);
             }
@@ -61,12 +64,15 @@ final class DecodeProducts {
                     millis[i] = (System.nanoTime() - t0) / 1e6;
                 }
             }
-            for (Thread t : workers) {
-                t.join();
-            }
         } catch (BrokenBarrierException e) {
-            throw new IllegalStateException("a products thread failed", e);
+            throw new IllegalStateException("a products thread failed", failure.get());
         } finally {
+            start.reset(); // a thread still waiting (the caller was interrupted) stops
+            done.reset();
+            for (Thread t : workers) {
+                t.join(); // before their arrays go
+            }
+            manager.close();
             JniUtils.setNumThreads(callersThreads);
         }
         Arrays.sort(millis);
@@ -74,7 +80,8 @@ final class DecodeProducts {
     }
 
     /** One thread: its share of every matrix times (rows, in) ones, at each start until the last. */
-    private static void work(List<NDArray> share, int rows, CyclicBarrier start, CyclicBarrier done) {
+    private static void work(List<NDArray> share, int rows, CyclicBarrier start, CyclicBarrier done,
+                             AtomicReference<RuntimeException> failure) {
         Autograd.offOnThisThread();
         JniUtils.getNumThreads(); // see ShardedDecoder.startThreads: ask first, then set
         JniUtils.setNumThreads(1);
@@ -91,12 +98,12 @@ final class DecodeProducts {
                 }
                 done.await();
             }
-        } catch (InterruptedException | BrokenBarrierException | RuntimeException e) {
+        } catch (RuntimeException e) {
+            failure.compareAndSet(null, e);
             start.reset(); // whoever waits gets a BrokenBarrierException instead of waiting forever
             done.reset();
-            if (e instanceof RuntimeException r) {
-                throw r;
-            }
+        } catch (InterruptedException | BrokenBarrierException e) {
+            // the caller or another products thread gave up: nothing more to time
         }
     }
 }
