@@ -106,6 +106,18 @@ public final class Djl {
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
     }
 
+    /**
+     * Gives the calling thread one intra-op thread, for threads that share out a pass among themselves
+     * (the decode shards, the benchmark's products probe). PyTorch gives a thread its process-wide
+     * default count the first time the thread asks for it, whatever was set before, so this asks
+     * first and then sets 1. Setting also changes that default for threads not yet seen: whoever
+     * starts such threads restores its own count ({@code JniUtils.setNumThreads}) once they have run this.
+     */
+    public static void oneComputeThreadOnThisThread() {
+        ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
+    }
+
     /** A new root manager on the default device, with offline mode guaranteed. */
     public static NDManager newManager() {
         init();

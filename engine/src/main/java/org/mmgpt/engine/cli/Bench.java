@@ -115,8 +115,8 @@ final class Bench {
 
     /** One line of the per-round figures: "  what: Java a / b / c; reference a / b / c" (none: n/a). */
     static String roundLine(String what, List<Double> javaRates, List<Double> refRates) {
-        return String.format("  %s: Java %s; reference %s%n", what, roundFigures(javaRates),
-                refRates.isEmpty() ? "n/a" : roundFigures(refRates));
+        return String.format("  %s: Java %s; reference %s%n", what, figures(javaRates),
+                refRates.isEmpty() ? "n/a" : figures(refRates));
     }
 
     /** What follows the table when each side ran more than once: the rounds' figures, or nothing. */
@@ -126,8 +126,9 @@ final class Bench {
                 : "";
     }
 
-    private static String roundFigures(List<Double> rates) {
-        return String.join(" / ", rates.stream().map(Bench::num).toList());
+    /** "a / b / c", one decimal each. */
+    static String figures(List<Double> values) {
+        return String.join(" / ", values.stream().map(Bench::num).toList());
     }
 
     static String num(double v) {

@@ -76,7 +76,7 @@ final class BenchGenerateCommand implements Command {
                 }
                 perRound.append(Bench.roundLine("batch " + b, javaRates, refRates));
                 perRound.append("  batch ").append(b).append(", ms a step of products alone: ")
-                        .append(String.join(" / ", products.stream().map(Bench::num).toList())).append('\n');
+                        .append(Bench.figures(products)).append('\n');
                 double java = Bench.median(javaRates);
                 double ref = reference ? Bench.median(refRates) : Double.NaN;
                 double productsOnly = Bench.median(products);

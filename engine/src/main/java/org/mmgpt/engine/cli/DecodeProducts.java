@@ -13,6 +13,7 @@ import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicReference;
 import org.mmgpt.engine.Autograd;
+import org.mmgpt.engine.Djl;
 import org.mmgpt.engine.model.CausalLM;
 import org.mmgpt.engine.model.Linear;
 
@@ -31,7 +32,7 @@ final class DecodeProducts {
 
     /** The median milliseconds of one step's products at {@code rows} rows. */
     static double millisPerStep(CausalLM model, int rows, int threads) throws InterruptedException {
-        int callersThreads = JniUtils.getNumThreads(); // a thread setting its own count changes the default too
+        int callersThreads = JniUtils.getNumThreads(); // restored at the end: see Djl.oneComputeThreadOnThisThread
         List<NDArray> weights = new ArrayList<>();
         model.linears().stream().map(Linear::weight).forEach(weights::add);
         Map<String, NDArray> byName = model.weights();
@@ -83,8 +84,7 @@ final class DecodeProducts {
     private static void work(List<NDArray> share, int rows, CyclicBarrier start, CyclicBarrier done,
                              AtomicReference<RuntimeException> failure) {
         Autograd.offOnThisThread();
-        JniUtils.getNumThreads(); // see ShardedDecoder.startThreads: ask first, then set
-        JniUtils.setNumThreads(1);
+        Djl.oneComputeThreadOnThisThread();
         try (NDManager local = share.get(0).getManager().newSubManager()) {
             List<NDArray> inputs = new ArrayList<>();
             for (NDArray w : share) {

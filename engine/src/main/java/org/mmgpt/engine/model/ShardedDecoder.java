@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.mmgpt.engine.Autograd;
+import org.mmgpt.engine.Djl;
 
 /**
  * Inference forward passes split across {@code n} threads, Megatron style: shard {@code s} owns
@@ -105,10 +106,8 @@ final class ShardedDecoder implements AutoCloseable {
     }
 
     /**
-     * n daemon threads with one intra-op thread each and gradients off. PyTorch gives a thread its
-     * process-wide default count the first time the thread asks for it, whatever was set before, so
-     * each thread asks first ({@code getNumThreads}) and then sets 1; setting also changes that default
-     * for threads not yet seen, so the caller's count is restored afterwards.
+     * n daemon threads with one intra-op thread each and gradients off; the caller's count is restored
+     * once they have set theirs (see {@link Djl#oneComputeThreadOnThisThread}).
      */
     private static ExecutorService startThreads(int n) {
         int callersThreads = JniUtils.getNumThreads();
@@ -117,8 +116,7 @@ final class ShardedDecoder implements AutoCloseable {
         ExecutorService pool = Executors.newFixedThreadPool(n, task -> {
             Thread t = new Thread(() -> {
                 Autograd.offOnThisThread();
-                JniUtils.getNumThreads();
-                JniUtils.setNumThreads(1);
+                Djl.oneComputeThreadOnThisThread();
                 ready.countDown();
                 task.run();
             }, "mmgpt-decode-shard-" + index.getAndIncrement());
