@@ -20,7 +20,6 @@ import java.util.Map;
  * CPU's instruction sets instead of its generic ones. {@code MMGPT_MKL_INTEL_CPU=off} leaves it out.
  */
 public final class Djl {
-    private static final String MKL_SHIM = "/native/linux-x86_64/libmmgpt_mkl_intel_cpu.so";
     private static final int RTLD_NOW = 0x2;
     private static final int RTLD_GLOBAL = 0x100;
     private static volatile boolean initialised;
@@ -56,22 +55,37 @@ public final class Djl {
         if ("off".equals(System.getenv("MMGPT_MKL_INTEL_CPU"))) {
             return "MKL on its own CPU dispatch (MMGPT_MKL_INTEL_CPU=off)";
         }
-        try (InputStream in = Djl.class.getResourceAsStream(MKL_SHIM)) {
-            if (in == null || !System.getProperty("os.name").equals("Linux")
-                    || !System.getProperty("os.arch").equals("amd64")) {
-                return "MKL on its own CPU dispatch (no shim in this build)";
-            }
-            Path file = Files.createTempFile("mmgpt-mkl-intel-cpu", ".so");
-            try {
-                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-                mklShim = NativeLibrary.getInstance(file.toString(),
-                        Map.of(Library.OPTION_OPEN_FLAGS, RTLD_NOW | RTLD_GLOBAL));
-            } finally {
-                Files.delete(file); // a loaded library stays mapped
-            }
-            return "MKL dispatching on the CPU's instruction sets (shim loaded; MMGPT_MKL_INTEL_CPU=off to leave it out)";
+        try {
+            mklShim = loadBundled("mmgpt_mkl_intel_cpu", RTLD_NOW | RTLD_GLOBAL);
+            return mklShim == null ? "MKL on its own CPU dispatch (no shim in this build)"
+                    : "MKL dispatching on the CPU's instruction sets (shim loaded; MMGPT_MKL_INTEL_CPU=off to leave it out)";
         } catch (IOException | LinkageError e) { // optional: never what stops the engine
             return "MKL on its own CPU dispatch (shim failed to load: " + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * Loads {@code lib<name>.so}, built into the jar by src/main/native/build.sh where a C compiler was,
+     * from a temporary copy (deleted at once: a loaded library stays mapped). Null when this build or
+     * this platform has none. The caller holds the result: a collected NativeLibrary is closed.
+     */
+    public static NativeLibrary loadBundled(String name) throws IOException {
+        return loadBundled(name, RTLD_NOW);
+    }
+
+    private static NativeLibrary loadBundled(String name, int openFlags) throws IOException {
+        try (InputStream in = Djl.class.getResourceAsStream("/native/linux-x86_64/lib" + name + ".so")) {
+            if (in == null || !System.getProperty("os.name").equals("Linux")
+                    || !System.getProperty("os.arch").equals("amd64")) {
+                return null;
+            }
+            Path file = Files.createTempFile("mmgpt-" + name, ".so");
+            try {
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                return NativeLibrary.getInstance(file.toString(), Map.of(Library.OPTION_OPEN_FLAGS, openFlags));
+            } finally {
+                Files.delete(file);
+            }
         }
     }
 

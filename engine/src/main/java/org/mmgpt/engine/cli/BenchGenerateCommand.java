@@ -15,6 +15,7 @@ import org.mmgpt.engine.generate.SamplingParams;
 import org.mmgpt.engine.generate.Sequence;
 import org.mmgpt.engine.model.CausalLM;
 import org.mmgpt.engine.model.ModelConfig;
+import org.mmgpt.engine.model.PackedWeight;
 
 /**
  * {@code mmgpt bench-generate}: decoding tokens/s with the KV cache at batch 1 and 8, beside the
@@ -98,7 +99,8 @@ final class BenchGenerateCommand implements Command {
             table.append(Bench.roundsNote(rounds, perRound));
             table.append(batchGoalsTogether(productsMillis, bound, b1));
         }
-        table.append("Java side: ").append(Djl.mklStatus()).append('\n');
+        table.append("Java side: ").append(Djl.mklStatus()).append("; decode products ")
+                .append(PackedWeight.status()).append('\n');
         System.out.print(table);
     }
 

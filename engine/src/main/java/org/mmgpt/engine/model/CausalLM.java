@@ -220,7 +220,8 @@ public final class CausalLM implements AutoCloseable {
      * and MLP units (see {@link ShardedDecoder}); the count used is the largest that divides the kv
      * heads and the intermediate size. Call it after loading an adapter: LoRA layers are not split,
      * and a model with adapters stays on one thread. Returns the number of threads used. Caches made
-     * before a split do not fit after it.
+     * before a split do not fit after it. Where the packed products are available ({@link PackedWeight})
+     * one thread is a split too (a decode thread of its own), so that every decode runs on them.
      */
     public int splitDecoding(int threads) {
         if (sharded != null) {
@@ -231,7 +232,7 @@ public final class CausalLM implements AutoCloseable {
         while (n > 1 && (config.numKvHeads() % n != 0 || config.intermediateSize() % n != 0)) {
             n--;
         }
-        if (n > 1 && !hasAdapter()) {
+        if ((n > 1 || PackedWeight.available()) && !hasAdapter()) {
             sharded = new ShardedDecoder(this, layers, lmHead, n);
         }
         return sharded == null ? 1 : sharded.shards();

@@ -32,9 +32,13 @@ import org.mmgpt.engine.Djl;
  * <p>Each shard computes the embedding, the norms and the residual sums itself: identical inputs in
  * identical order give identical bits on every shard, so the only exchange is the partial outputs of
  * o_proj and down_proj (summed in shard order, twice a layer; shard 0's carries the residual) and the
- * slices of the logits. Row slices (q, k, v, gate, up, lm_head) are views of the model's weights; the
- * column slices of o_proj and down_proj are contiguous copies (about a third of the decoder's weight
- * memory again).
+ * slices of the logits.
+ *
+ * <p>Where the native packed products are available ({@link PackedWeight}) every slice is also packed
+ * and every product of a pass runs on the packed copies (as much memory again as the weights); the
+ * slices themselves are then views of the model's weights. Without them the row slices (q, k, v,
+ * gate, up, lm_head) are views and the column slices of o_proj and down_proj contiguous copies (about
+ * a third of the decoder's weight memory again).
  * Shard {@code s} keeps layer {@code i}'s keys and values in cache slot {@code i·n + s}.
  */
 final class ShardedDecoder implements AutoCloseable {
@@ -43,7 +47,7 @@ final class ShardedDecoder implements AutoCloseable {
     private final NDManager manager; // the slices and copies
     private final Attention[][] attention; // [shard][layer]
     private final Mlp[][] mlp;
-    private final NDArray[] lmHead; // [shard] (V/n, H) row slices
+    private final Linear[] lmHead; // [shard] (V/n, H) row slices
     private final List<NDArray> splitFrom; // the model's weights when it was split
     private final ExecutorService pool;
     private final AtomicReferenceArray<NDManager> lastPass; // [shard] the arrays of its last pass, freed after the next
@@ -55,7 +59,7 @@ final class ShardedDecoder implements AutoCloseable {
         this.manager = model.manager().newSubManager();
         this.attention = new Attention[n][layers.size()];
         this.mlp = new Mlp[n][layers.size()];
-        this.lmHead = new NDArray[n];
+        this.lmHead = new Linear[n];
         int hd = c.headDim();
         int qh = c.numHeads() / n;
         int kvh = c.numKvHeads() / n;
@@ -73,25 +77,36 @@ final class ShardedDecoder implements AutoCloseable {
             }
             long from = vocab * s / n;
             long to = vocab * (s + 1) / n;
-            this.lmHead[s] = own(lmHead.get(new NDIndex("{}:{}, :", from, to)));
+            this.lmHead[s] = rows(new Linear("lm_head", lmHead, null), from, to - from);
         }
         this.splitFrom = weightsOf(model);
         this.lastPass = new AtomicReferenceArray<>(n);
         this.pool = startThreads(n);
     }
 
-    /** Rows [from, from+count) of the weight and bias: a view. */
-    private Linear rows(Linear l, int from, int count) {
+    /** Rows [from, from+count) of the weight and bias: views (and their packed copy). */
+    private Linear rows(Linear l, long from, long count) {
         NDIndex slice = new NDIndex("{}:{}", from, from + count);
-        return new Linear(l.name(), own(l.weight().get(slice)), l.bias() == null ? null : own(l.bias().get(slice)));
+        NDArray weight = own(l.weight().get(slice));
+        NDArray bias = l.bias() == null ? null : own(l.bias().get(slice));
+        long in = l.weight().getShape().get(1);
+        return new Linear(l.name(), weight, bias,
+                PackedWeight.available() ? PackedWeight.of(l.weight(), from, count, 0, in, manager) : null);
     }
 
-    /** Columns [from, from+count) of the weight, copied contiguous; the bias is shard 0's to add (see {@link #partial}). */
-    private Linear columns(Linear l, int from, int count) {
-        NDArray view = l.weight().get(new NDIndex(":, {}:{}", from, from + count)); // strided
-        NDArray copy = view.reshape(-1).reshape(view.getShape()); // flattening a strided view copies it
+    /**
+     * Columns [from, from+count) of the weight: packed (and a view), or else a contiguous copy. The bias
+     * is shard 0's to add (see {@link #partial}).
+     */
+    private Linear columns(Linear l, long from, long count) {
+        NDArray view = own(l.weight().get(new NDIndex(":, {}:{}", from, from + count))); // strided
+        if (PackedWeight.available()) {
+            long out = l.weight().getShape().get(0);
+            return new Linear(l.name(), view, null, PackedWeight.of(l.weight(), 0, out, from, count, manager));
+        }
+        NDArray copy = own(view.reshape(-1).reshape(view.getShape())); // flattening a strided view copies it
         view.close();
-        return new Linear(l.name(), own(copy), null);
+        return new Linear(l.name(), copy, null);
     }
 
     private NDArray own(NDArray a) {
@@ -215,7 +230,7 @@ final class ShardedDecoder implements AutoCloseable {
         }
         NDArray last = t == 1 ? x : x.reshape(b, t, -1).get(new NDIndex(":, -1, :")); // (B, H)
         last = model.finalNorm(last);
-        return last.getNDArrayInternal().linear(last, lmHead[s], null).singletonOrThrow(); // (B, V/n)
+        return lmHead[s].forward(last, false); // (B, V/n)
     }
 
     /**
@@ -224,7 +239,7 @@ final class ShardedDecoder implements AutoCloseable {
      */
     private static NDArray partial(int s, NDArray in, Linear columns, NDArray x, NDArray bias) {
         NDArray add = s > 0 ? null : bias == null ? x : x.add(bias);
-        return in.getNDArrayInternal().linear(in, columns.weight(), add).singletonOrThrow();
+        return columns.forwardAdding(in, add);
     }
 
     @Override

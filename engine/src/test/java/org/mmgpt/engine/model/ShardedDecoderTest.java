@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -84,6 +85,30 @@ class ShardedDecoderTest {
                     assertTrue(diff < 1e-5, arch + " step " + step + " row " + row + ": max |diff| " + diff);
                 }
             }
+        }
+    }
+
+    /** Where the packed products are built, one decode thread runs on them too, and computes what libtorch does. */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2", "qwen3", "llama", "mistral"})
+    void oneDecodeThreadOnPackedProductsGivesTheLogitsOfLibtorch(String arch) {
+        assumeTrue(PackedWeight.available(), PackedWeight.status());
+        try (CausalLM torch = TestModels.build(config(arch), 25); CausalLM packed = TestModels.build(config(arch), 25)) {
+            assertEquals(1, packed.splitDecoding(1));
+            try (KvCache cache = packed.newCache()) {
+                assertEquals(config(arch).numLayers(), cache.slots(), "one cache slot a layer, as unsplit");
+            }
+            List<float[][]> expected = decode(torch);
+            List<float[][]> actual = decode(packed);
+            double largest = 0;
+            for (int step = 0; step < expected.size(); step++) {
+                for (int row = 0; row < 2; row++) {
+                    double diff = TestModels.maxDiff(expected.get(step)[row], actual.get(step)[row]);
+                    assertTrue(diff < 1e-5, arch + " step " + step + " row " + row + ": max |diff| " + diff);
+                    largest = Math.max(largest, diff);
+                }
+            }
+            assertTrue(largest > 0, "not the packed products: they sum in another order than MKL's");
         }
     }
 

@@ -1,0 +1,137 @@
+package org.mmgpt.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+import java.io.IOException;
+import org.mmgpt.engine.Djl;
+
+/**
+ * A float32 weight matrix W (out, in), or a block of one, packed once for the engine's native
+ * products (src/main/native/packed_linear.c): {@code y = x·Wᵀ + bias + add}, inference only.
+ *
+ * <p>Why: decoding multiplies every weight by a few rows. libtorch's MKL repacks the weight on every
+ * call and takes nearly twice as long for eight rows as for one, which holds batch 8 to about 4.3×
+ * the speed of batch 1; packed once and streamed once for up to eight rows, eight rows cost little
+ * more than one. The packed copy takes as much memory as the block it packs.
+ *
+ * <p>The library is built into the jar where a C compiler was; without it, on a CPU without AVX2
+ * and FMA, or with {@code MMGPT_PACKED_PRODUCTS=off}, {@link #available()} is false and callers keep
+ * libtorch's products. {@code MMGPT_PACKED_PRODUCTS=avx2} takes the AVX2 kernels on an AVX-512 CPU.
+ */
+public final class PackedWeight {
+    static final int AVX2 = 1;
+    static final int AVX512 = 2;
+    private static final NativeLibrary LIBRARY; // held: a collected NativeLibrary is closed
+    private static final int BEST; // the instruction set used, 0 for none
+    private static final String STATUS;
+
+    static {
+        NativeLibrary library = null;
+        int best = 0;
+        String status;
+        String setting = System.getenv("MMGPT_PACKED_PRODUCTS");
+        try {
+            Djl.init();
+            library = "off".equals(setting) ? null : Djl.loadBundled("mmgpt_packed_linear");
+            if (library != null) {
+                Native.register(PackedWeight.class, library);
+                best = "avx2".equals(setting) ? Math.min(AVX2, mmgpt_isa()) : mmgpt_isa();
+            }
+            status = "off".equals(setting) ? "libtorch's (MMGPT_PACKED_PRODUCTS=off)"
+                    : library == null ? "libtorch's (no packed-products library in this build)"
+                    : best == 0 ? "libtorch's (the CPU has neither AVX-512 nor AVX2 with FMA)"
+                    : "packed, " + (best == AVX512 ? "AVX-512" : "AVX2") + " (MMGPT_PACKED_PRODUCTS=off for libtorch's)";
+        } catch (IOException | LinkageError e) { // optional: never what stops the engine
+            best = 0;
+            status = "libtorch's (the packed-products library failed to load: " + e.getMessage() + ")";
+        }
+        LIBRARY = library;
+        BEST = best;
+        STATUS = status;
+    }
+
+    private final NDArray packed; // panels of 48 rows of W: see packed_linear.c
+    private final long address;
+    private final long out;
+    private final long in;
+    private final int isa;
+
+    private PackedWeight(NDArray packed, long out, long in, int isa) {
+        this.packed = packed;
+        this.address = address(packed);
+        this.out = out;
+        this.in = in;
+        this.isa = isa;
+    }
+
+    /** Whether this process computes decode products with packed weights. */
+    public static boolean available() {
+        return BEST > 0;
+    }
+
+    /** Which products decoding uses, in words, for benchmarks and logs. */
+    public static String status() {
+        return STATUS;
+    }
+
+    /** Whether this CPU runs the kernels of {@code isa} (AVX2 or AVX512). */
+    static boolean supports(int isa) {
+        return LIBRARY != null && isa > 0 && isa <= mmgpt_isa();
+    }
+
+    /** Rows [row, row+rows) and columns [column, column+columns) of {@code weight}, packed into {@code owner}. */
+    public static PackedWeight of(NDArray weight, long row, long rows, long column, long columns, NDManager owner) {
+        return of(weight, row, rows, column, columns, owner, BEST);
+    }
+
+    /** The same with the kernels of a given instruction set (tests take both on one machine). */
+    static PackedWeight of(NDArray weight, long row, long rows, long column, long columns, NDManager owner, int isa) {
+        if (!supports(isa)) {
+            throw new IllegalStateException("packed products with instruction set " + isa + " are not available: " + STATUS);
+        }
+        if (weight.getDataType() != DataType.FLOAT32 || weight.getShape().dimension() != 2) {
+            throw new IllegalArgumentException("packed products take a float32 matrix, not " + weight.getDataType()
+                    + " " + weight.getShape());
+        }
+        long ld = weight.getShape().get(1); // the floats between two rows
+        NDArray packed = owner.create(new Shape(mmgpt_packed_size(rows, columns)), DataType.FLOAT32);
+        mmgpt_pack(address(weight) + 4 * (row * ld + column), rows, columns, ld, address(packed));
+        return new PackedWeight(packed, rows, columns, isa);
+    }
+
+    /** x (…, in) → x·Wᵀ + bias + add (…, out) in x's manager; bias (out) and add (…, out) may be null. */
+    public NDArray times(NDArray x, NDArray bias, NDArray add) {
+        Shape shape = x.getShape();
+        if (shape.get(shape.dimension() - 1) != in) {
+            throw new IllegalArgumentException("input " + shape + " does not end in " + in);
+        }
+        long rows = shape.size() / in;
+        NDArray y = x.getManager().create(shape.slice(0, shape.dimension() - 1).add(out), DataType.FLOAT32);
+        mmgpt_linear(isa, address(x), rows, in, address, out, bias == null ? 0 : address(bias),
+                add == null ? 0 : address(add), address(y));
+        return y;
+    }
+
+    /**
+     * The address of a float32 array's data, contiguous: a strided view is first copied (by DJL, into
+     * the view's manager), so that address stays valid as long as that manager.
+     */
+    private static long address(NDArray a) {
+        return Pointer.nativeValue(Native.getDirectBufferPointer(a.toByteBuffer(true)));
+    }
+
+    // src/main/native/packed_linear.c, bound by Native.register; pointers as addresses, 0 for NULL
+    private static native int mmgpt_isa();
+
+    private static native long mmgpt_packed_size(long rows, long columns);
+
+    private static native void mmgpt_pack(long weight, long rows, long columns, long ld, long packed);
+
+    private static native void mmgpt_linear(int isa, long x, long rows, long in, long packed, long out, long bias,
+                                            long add, long y);
+}
