@@ -97,7 +97,7 @@ public final class RotaryEmbedding {
             }
         }
         if (t == 1 && b <= MATRIX_ROWS) {
-            return new Rotation(null, null, null, manager.create(matrices(cos, sin, b), new Shape(b, 1, headDim, headDim)));
+            return new Rotation(null, null, null, manager.create(matrices(cos, sin, b), new Shape(b, headDim, headDim)));
         }
         Shape shape = new Shape(b, 1, t, headDim);
         return new Rotation(manager.create(cos, shape), manager.create(sin, shape), rotateHalf, null);
@@ -140,12 +140,18 @@ public final class RotaryEmbedding {
 
     /**
      * The rotation of one pass: cos and sin (B, 1, T, hd) with the rotate-half matrix R, or, for one
-     * position per row, the matrices (B, 1, hd, hd) that do both at once (the same sums of two products).
+     * position per row, the matrices (B, hd, hd) that do both at once (the same sums of two products).
      */
     public record Rotation(NDArray cos, NDArray sin, NDArray rotateHalf, NDArray matrix) {
         /** x (B, heads, T, hd) rotated. */
         public NDArray apply(NDArray x) {
-            return matrix != null ? x.matMul(matrix) : x.mul(cos).add(x.matMul(rotateHalf).mul(sin));
+            if (matrix == null) {
+                return x.mul(cos).add(x.matMul(rotateHalf).mul(sin));
+            }
+            // T = 1: (B, heads, hd)·(B, hd, hd), one batched product; broadcasting the matrices over
+            // the heads (B, 1, hd, hd) would first copy them once per head
+            Shape s = x.getShape();
+            return x.reshape(s.get(0), s.get(1), s.get(3)).batchMatMul(matrix).reshape(s);
         }
     }
 
