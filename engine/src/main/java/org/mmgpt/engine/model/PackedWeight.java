@@ -98,23 +98,44 @@ public final class PackedWeight {
             throw new IllegalArgumentException("packed products take a float32 matrix, not " + weight.getDataType()
                     + " " + weight.getShape());
         }
-        long ld = weight.getShape().get(1); // the floats between two rows
+        Shape shape = weight.getShape();
+        if (row < 0 || rows < 1 || row + rows > shape.get(0) || column < 0 || columns < 1
+                || column + columns > shape.get(1)) {
+            throw new IllegalArgumentException("rows " + row + "+" + rows + " and columns " + column + "+" + columns
+                    + " are not a block of " + shape);
+        }
+        long ld = shape.get(1); // the floats between two rows
         NDArray packed = owner.create(new Shape(mmgpt_packed_size(rows, columns)), DataType.FLOAT32);
         mmgpt_pack(address(weight) + 4 * (row * ld + column), rows, columns, ld, address(packed));
         return new PackedWeight(packed, rows, columns, isa);
     }
 
-    /** x (…, in) → x·Wᵀ + bias + add (…, out) in x's manager; bias (out) and add (…, out) may be null. */
+    /**
+     * x (…, in) → x·Wᵀ + bias + add (…, out) in x's manager; bias (out) and add (…, out) may be null.
+     * Shapes and types are checked here: the native code reads and writes exactly those sizes.
+     */
     public NDArray times(NDArray x, NDArray bias, NDArray add) {
         Shape shape = x.getShape();
-        if (shape.get(shape.dimension() - 1) != in) {
-            throw new IllegalArgumentException("input " + shape + " does not end in " + in);
+        if (x.getDataType() != DataType.FLOAT32 || shape.dimension() == 0 || shape.get(shape.dimension() - 1) != in) {
+            throw new IllegalArgumentException("input " + x.getDataType() + " " + shape + " is not float32 (…, " + in + ")");
         }
         long rows = shape.size() / in;
-        NDArray y = x.getManager().create(shape.slice(0, shape.dimension() - 1).add(out), DataType.FLOAT32);
-        mmgpt_linear(isa, address(x), rows, in, address, out, bias == null ? 0 : address(bias),
-                add == null ? 0 : address(add), address(y));
+        Shape outShape = shape.slice(0, shape.dimension() - 1).add(out);
+        check("bias", bias, out);
+        check("added array", add, rows * out);
+        NDArray y = x.getManager().create(outShape, DataType.FLOAT32);
+        if (rows > 0) {
+            mmgpt_linear(isa, address(x), rows, in, address, out, bias == null ? 0 : address(bias),
+                    add == null ? 0 : address(add), address(y));
+        }
         return y;
+    }
+
+    private static void check(String what, NDArray a, long size) {
+        if (a != null && (a.getDataType() != DataType.FLOAT32 || a.size() != size)) {
+            throw new IllegalArgumentException("the " + what + " is " + a.getDataType() + " " + a.getShape()
+                    + ", not " + size + " float32 values");
+        }
     }
 
     /**

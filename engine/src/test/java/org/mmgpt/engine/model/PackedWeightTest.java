@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -76,9 +77,21 @@ class PackedWeightTest {
             }
             // leading axes are kept: (2, 3, 77) → (2, 3, 100)
             assertEquals(new Shape(2, 3, 100), packed.times(m.ones(new Shape(2, 3, 77)), null, null).getShape());
+            assertEquals(new Shape(0, 100), packed.times(m.ones(new Shape(0, 77)), null, null).getShape());
+            // what the native code would read or write past the end of is refused before it runs
+            NDArray one = m.ones(new Shape(1, 77));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> packed.times(m.ones(new Shape(1, 76)), null, null));
             assertTrue(e.getMessage().contains("77"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> packed.times(one.toType(DataType.FLOAT64, false), null, null));
+            assertTrue(e.getMessage().contains("float32"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> PackedWeight.of(w, 1, 100, 0, 77, m, isa));
+            assertTrue(e.getMessage().contains("not a block of (100, 77)"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> packed.times(one, m.ones(new Shape(99)), null));
+            assertTrue(e.getMessage().contains("bias"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> packed.times(one, null, m.ones(new Shape(2, 100))));
+            assertTrue(e.getMessage().contains("added"), e.getMessage());
         }
     }
 }
