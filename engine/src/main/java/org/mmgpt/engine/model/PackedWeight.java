@@ -47,6 +47,7 @@ public final class PackedWeight {
                     : best == 0 ? "libtorch's (the CPU has neither AVX-512 nor AVX2 with FMA)"
                     : "packed, " + (best == AVX512 ? "AVX-512" : "AVX2") + " (MMGPT_PACKED_PRODUCTS=off for libtorch's)";
         } catch (IOException | LinkageError e) { // optional: never what stops the engine
+            library = null;
             best = 0;
             status = "libtorch's (the packed-products library failed to load: " + e.getMessage() + ")";
         }
@@ -55,8 +56,8 @@ public final class PackedWeight {
         STATUS = status;
     }
 
-    private final NDArray packed; // panels of 48 rows of W: see packed_linear.c
-    private final long address;
+    private final NDArray packed; // panels of 48 rows of W (see packed_linear.c), held for its memory
+    private final long address; // of packed's data
     private final long out;
     private final long in;
     private final int isa;
