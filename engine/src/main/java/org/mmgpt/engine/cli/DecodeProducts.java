@@ -2,7 +2,6 @@ package org.mmgpt.engine.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
@@ -12,19 +11,17 @@ import java.util.Map;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.UnaryOperator;
 import org.mmgpt.engine.Autograd;
 import org.mmgpt.engine.Djl;
 import org.mmgpt.engine.model.CausalLM;
 import org.mmgpt.engine.model.Linear;
-import org.mmgpt.engine.model.PackedWeight;
 
 /**
  * What a decode step would cost if it were nothing but its matrix products: every weight matrix of
  * the decoder and the output head times {@code rows} input rows, split across {@code threads} threads
  * the way the decoder splits them (each thread a contiguous share of every matrix, one intra-op
  * thread each), with no norms, attention, cache or exchanges in between, on the products the decoder
- * uses: packed ({@link PackedWeight}) where they are available, else libtorch's. The benchmark sets a
+ * uses ({@link Linear#rows}: packed where they are available, else libtorch's). The benchmark sets a
  * step's measured time beside it: the difference is what the calls between the products cost.
  */
 final class DecodeProducts {
@@ -48,20 +45,12 @@ final class DecodeProducts {
         NDManager manager = model.manager().newSubManager(); // the shares' views
         try {
             for (int s = 0; s < threads; s++) {
-                List<Product> share = new ArrayList<>();
+                List<Linear> share = new ArrayList<>();
                 for (NDArray w : weights) {
                     long out = w.getShape().get(0);
                     long from = out * s / threads;
                     long to = out * (s + 1) / threads;
-                    if (PackedWeight.available()) {
-                        PackedWeight packed = PackedWeight.of(w, from, to - from, 0, w.getShape().get(1), manager);
-                        share.add(new Product(w.getShape().get(1), x -> packed.times(x, null, null)));
-                    } else {
-                        NDArray rowsOfW = w.get(new NDIndex("{}:{}", from, to)); // a view
-                        rowsOfW.attach(manager);
-                        share.add(new Product(w.getShape().get(1),
-                                x -> x.getNDArrayInternal().linear(x, rowsOfW, null).singletonOrThrow()));
-                    }
+                    share.add(new Linear("probe", w, null).rows(from, to - from, manager));
                 }
                 Thread t = new Thread(() -> work(share, rows, manager, start, done, failure), "mmgpt-bench-products-" + s);
                 t.setDaemon(true);
@@ -91,23 +80,20 @@ final class DecodeProducts {
         return millis[REPEATS / 2];
     }
 
-    /** One share of one weight: x (rows, in) → (rows, out/threads). */
-    private record Product(long in, UnaryOperator<NDArray> times) {}
-
     /** One thread: its share of every matrix times (rows, in) ones, at each start until the last. */
-    private static void work(List<Product> share, int rows, NDManager manager, CyclicBarrier start,
+    private static void work(List<Linear> share, int rows, NDManager manager, CyclicBarrier start,
                              CyclicBarrier done, AtomicReference<RuntimeException> failure) {
         Autograd.offOnThisThread();
         Djl.oneComputeThreadOnThisThread();
         try (NDManager local = manager.newSubManager()) {
             List<NDArray> inputs = new ArrayList<>();
-            for (Product p : share) {
-                inputs.add(local.ones(new Shape(rows, p.in())));
+            for (Linear l : share) {
+                inputs.add(local.ones(new Shape(rows, l.weight().getShape().get(1))));
             }
             for (int i = -WARMUP; i < REPEATS; i++) {
                 start.await();
                 for (int k = 0; k < share.size(); k++) {
-                    share.get(k).times().apply(inputs.get(k)).close();
+                    share.get(k).forward(inputs.get(k), false).close();
                 }
                 done.await();
             }

@@ -1,6 +1,8 @@
 package org.mmgpt.engine.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 
 /** {@code y = x·Wᵀ + b}, with an optional LoRA update. Named by its Hugging Face module path. */
 public final class Linear {
@@ -52,6 +54,23 @@ public final class Linear {
         }
         NDArray plus = add == null ? bias : bias == null ? add : add.add(bias);
         return x.getNDArrayInternal().linear(x, weight, plus).singletonOrThrow();
+    }
+
+    /**
+     * Rows [from, from+count) of the weight and bias, for inference: views attached to {@code owner},
+     * and packed into it as well where the packed products are available ({@link PackedWeight}).
+     */
+    public Linear rows(long from, long count, NDManager owner) {
+        NDIndex slice = new NDIndex("{}:{}", from, from + count);
+        NDArray w = weight.get(slice);
+        w.attach(owner);
+        NDArray b = null;
+        if (bias != null) {
+            b = bias.get(slice);
+            b.attach(owner);
+        }
+        long in = weight.getShape().get(1);
+        return new Linear(name, w, b, PackedWeight.available() ? PackedWeight.of(weight, from, count, 0, in, owner) : null);
     }
 
     public String name() {

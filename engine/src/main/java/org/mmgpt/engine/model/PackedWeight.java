@@ -95,11 +95,11 @@ public final class PackedWeight {
         if (!supports(isa)) {
             throw new IllegalStateException("packed products with instruction set " + isa + " are not available: " + STATUS);
         }
-        if (weight.getDataType() != DataType.FLOAT32 || weight.getShape().dimension() != 2) {
-            throw new IllegalArgumentException("packed products take a float32 matrix, not " + weight.getDataType()
-                    + " " + weight.getShape());
-        }
         Shape shape = weight.getShape();
+        if (weight.getDataType() != DataType.FLOAT32 || shape.dimension() != 2) {
+            throw new IllegalArgumentException("packed products take a float32 matrix, not " + weight.getDataType()
+                    + " " + shape);
+        }
         if (row < 0 || rows < 1 || row + rows > shape.get(0) || column < 0 || columns < 1
                 || column + columns > shape.get(1)) {
             throw new IllegalArgumentException("rows " + row + "+" + rows + " and columns " + column + "+" + columns

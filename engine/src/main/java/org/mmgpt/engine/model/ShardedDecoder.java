@@ -69,29 +69,19 @@ final class ShardedDecoder implements AutoCloseable {
             for (int i = 0; i < layers.size(); i++) {
                 Attention a = layers.get(i).attention;
                 Mlp m = layers.get(i).mlp;
-                attention[s][i] = new Attention(rows(a.q, s * qh * hd, qh * hd), rows(a.k, s * kvh * hd, kvh * hd),
-                        rows(a.v, s * kvh * hd, kvh * hd), columns(a.o, s * qh * hd, qh * hd), a.qNorm, a.kNorm,
-                        qh, kvh, hd, a.window());
-                mlp[s][i] = new Mlp(rows(m.gate, s * inter, inter), rows(m.up, s * inter, inter),
+                attention[s][i] = new Attention(a.q.rows(s * qh * hd, qh * hd, manager),
+                        a.k.rows(s * kvh * hd, kvh * hd, manager), a.v.rows(s * kvh * hd, kvh * hd, manager),
+                        columns(a.o, s * qh * hd, qh * hd), a.qNorm, a.kNorm, qh, kvh, hd, a.window());
+                mlp[s][i] = new Mlp(m.gate.rows(s * inter, inter, manager), m.up.rows(s * inter, inter, manager),
                         columns(m.down, s * inter, inter));
             }
             long from = vocab * s / n;
             long to = vocab * (s + 1) / n;
-            this.lmHead[s] = rows(new Linear("lm_head", lmHead, null), from, to - from);
+            this.lmHead[s] = new Linear("lm_head", lmHead, null).rows(from, to - from, manager);
         }
         this.splitFrom = weightsOf(model);
         this.lastPass = new AtomicReferenceArray<>(n);
         this.pool = startThreads(n);
-    }
-
-    /** Rows [from, from+count) of the weight and bias: views (and their packed copy). */
-    private Linear rows(Linear l, long from, long count) {
-        NDIndex slice = new NDIndex("{}:{}", from, from + count);
-        NDArray weight = own(l.weight().get(slice));
-        NDArray bias = l.bias() == null ? null : own(l.bias().get(slice));
-        long in = l.weight().getShape().get(1);
-        return new Linear(l.name(), weight, bias,
-                PackedWeight.available() ? PackedWeight.of(l.weight(), from, count, 0, in, manager) : null);
     }
 
     /**
