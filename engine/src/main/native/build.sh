@@ -11,9 +11,11 @@ $cc -shared -fPIC -O2 -Wall -o "$out/libmmgpt_mkl_intel_cpu.so" "$here/mkl_intel
 tmp="$(mktemp -d)"
 if $cc -c -fPIC -O3 -Wall -mavx512f -mfma -DLANES=16 -DKERNEL=mmgpt_linear_avx512 -o "$tmp/avx512.o" "$here/packed_linear_kernel.c" \
     && $cc -c -fPIC -O3 -Wall -mavx2 -mfma -DLANES=8 -DKERNEL=mmgpt_linear_avx2 -o "$tmp/avx2.o" "$here/packed_linear_kernel.c" \
-    && $cc -shared -fPIC -O2 -Wall -o "$out/libmmgpt_packed_linear.so" "$here/packed_linear.c" "$tmp/avx512.o" "$tmp/avx2.o"; then
+    && $cc -c -fPIC -O3 -Wall -mavx2 -mfma -o "$tmp/decode_step.o" "$here/decode_step.c" \
+    && $cc -shared -fPIC -O2 -Wall -o "$out/libmmgpt_packed_linear.so" "$here/packed_linear.c" "$tmp/avx512.o" "$tmp/avx2.o" \
+        "$tmp/decode_step.o" -lm; then
     :
 else
-    echo "native: $cc could not build the packed decode products; the engine decodes with libtorch's"
+    echo "native: $cc could not build the packed decode products and native decode step; the engine decodes with libtorch's"
 fi
 rm -rf "$tmp"

@@ -89,7 +89,7 @@ public final class DecodeBatch implements AutoCloseable {
         float[][] logits;
         try (NDManager step = manager.newSubManager()) {
             NDArray input = step.create(ids).reshape(n, len);
-            logits = rowsOf(model.lastLogits(input, positions, padded ? valid : null, prefill), n); // (n, V)
+            logits = CausalLM.rows(model.lastLogits(input, positions, padded ? valid : null, prefill)); // (n)(V)
         }
         join(prefill, fresh);
         for (int r = 0; r < n; r++) {
@@ -124,10 +124,7 @@ public final class DecodeBatch implements AutoCloseable {
                 }
             }
         }
-        float[][] logits;
-        try (NDManager step = manager.newSubManager()) {
-            logits = rowsOf(model.lastLogits(step.create(ids).reshape(b, 1), positions, valid, cache), b); // (B, V)
-        }
+        float[][] logits = model.stepLogits(ids, positions, valid, cache); // (B)(V)
         for (int r = 0; r < b; r++) {
             Row row = rows.get(r);
             row.position++;
@@ -144,17 +141,6 @@ public final class DecodeBatch implements AutoCloseable {
         int id = row.sequence.sample(logits);
         row.last = id;
         row.sequence.accept(id);
-    }
-
-    private static float[][] rowsOf(NDArray logits, int n) {
-        float[] flat = logits.toFloatArray();
-        int v = flat.length / n;
-        float[][] out = new float[n][];
-        for (int r = 0; r < n; r++) {
-            out[r] = new float[v];
-            System.arraycopy(flat, r * v, out[r], 0, v);
-        }
-        return out;
     }
 
     /** Merges a freshly prefilled cache into the batch's, padding the shorter one on the left. */

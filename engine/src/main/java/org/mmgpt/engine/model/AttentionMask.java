@@ -22,6 +22,12 @@ public final class AttentionMask {
      * @param keyValid (B, S) false for padding keys, or null when no row is padded
      */
     public static NDArray build(NDManager manager, int past, int t, boolean[][] keyValid, int window) {
+        float[] mask = values(past, t, keyValid, window);
+        return mask == null ? null : manager.create(mask, new Shape(keyValid == null ? 1 : keyValid.length, 1, t, past + t));
+    }
+
+    /** The same as {@link #build} in a Java array, (B or 1, T, S) row-major, or null. */
+    static float[] values(int past, int t, boolean[][] keyValid, int window) {
         int s = past + t;
         boolean windowBites = window > 0 && s > window;
         if (t == 1 && keyValid == null && !windowBites) {
@@ -41,6 +47,6 @@ public final class AttentionMask {
                 }
             }
         }
-        return manager.create(mask, new Shape(rows, 1, t, s));
+        return mask;
     }
 }

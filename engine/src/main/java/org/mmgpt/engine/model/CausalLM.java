@@ -183,6 +183,21 @@ public final class CausalLM implements AutoCloseable {
         return norm.forward(x);
     }
 
+    /** The token embeddings (V, H), for the native decode step. */
+    NDArray embedWeight() {
+        return embed;
+    }
+
+    /** The final RMSNorm's weight (H), for the native decode step. */
+    NDArray finalNormWeight() {
+        return norm.weight();
+    }
+
+    /** The rotary embedding of this model's positions. */
+    RotaryEmbedding rotary() {
+        return rope;
+    }
+
     /** hidden (…, H) → logits (…, V) */
     public NDArray logits(NDArray hidden) {
         return hidden.getNDArrayInternal().linear(hidden, lmHead, null).singletonOrThrow();
@@ -204,15 +219,46 @@ public final class CausalLM implements AutoCloseable {
      * {@link #forward}; call it with gradient recording off, as {@code DecodeBatch} does.
      */
     public NDArray lastLogits(NDArray ids, long[][] positions, boolean[][] keyValid, KvCache cache) {
-        if (cache != null && cache.slots() != cacheSlots()) {
-            throw new IllegalArgumentException("a KV cache of " + cache.slots() + " slots for a model decoding with "
-                    + cacheSlots() + ": the cache was made before the model's decoding was split (or unsplit)");
-        }
+        checkFits(cache);
         if (sharded == null) {
             NDArray hidden = forward(ids, positions, keyValid, cache, false);
             return logits(hidden.get(new NDIndex(":, -1, :")));
         }
-        return sharded.lastLogits(ids, pass(ids, positions, keyValid, cache, false));
+        return sharded.lastLogits(ids, positions, keyValid, cache);
+    }
+
+    /**
+     * Logits of one new token per row as Java rows (B)(V): {@link #lastLogits} of ids (B, 1), with no
+     * arrays for the caller to free. A decode loop calls this every step; where the model decodes
+     * natively ({@link NativeDecodeStep}) the step makes no libtorch array at all.
+     */
+    public float[][] stepLogits(long[] ids, long[][] positions, boolean[][] keyValid, KvCache cache) {
+        checkFits(cache);
+        if (sharded != null && sharded.decodesNatively() && cache != null) {
+            return sharded.stepLogits(ids, positions, keyValid, cache);
+        }
+        try (NDManager step = manager.newSubManager()) {
+            return rows(lastLogits(step.create(ids).reshape(ids.length, 1), positions, keyValid, cache));
+        }
+    }
+
+    /** Logits (B, V) as Java rows (B)(V). */
+    public static float[][] rows(NDArray logits) {
+        int b = Math.toIntExact(logits.getShape().get(0));
+        float[] flat = logits.toFloatArray();
+        int v = flat.length / b;
+        float[][] out = new float[b][v];
+        for (int r = 0; r < b; r++) {
+            System.arraycopy(flat, r * v, out[r], 0, v);
+        }
+        return out;
+    }
+
+    private void checkFits(KvCache cache) {
+        if (cache != null && cache.slots() != cacheSlots()) {
+            throw new IllegalArgumentException("a KV cache of " + cache.slots() + " slots for a model decoding with "
+                    + cacheSlots() + ": the cache was made before the model's decoding was split (or unsplit)");
+        }
     }
 
     /**
@@ -236,6 +282,11 @@ public final class CausalLM implements AutoCloseable {
             sharded = new ShardedDecoder(this, layers, lmHead, n);
         }
         return sharded == null ? 1 : sharded.shards();
+    }
+
+    /** Whether decode steps run as one native call a thread ({@link NativeDecodeStep}). */
+    boolean decodesNatively() {
+        return sharded != null && sharded.decodesNatively();
     }
 
     /** An empty KV cache laid out for this model's decoding (one slot per layer and thread). */

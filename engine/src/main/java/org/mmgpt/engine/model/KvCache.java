@@ -3,6 +3,7 @@ package org.mmgpt.engine.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.function.UnaryOperator;
@@ -21,12 +22,16 @@ public final class KvCache implements AutoCloseable {
     private final NDArray[] keys;
     private final NDArray[] values;
     private final int[] lengths; // per slot: the slots of one pass may be filled by different threads
+    private final NDArray[] addressed; // per slot: the keys that addresses[slot] was taken of
+    private final long[][] addresses; // per slot: what reserveOne returns, kept while the arrays stay
 
     public KvCache(NDManager parent, int slots) {
         this.manager = parent.newSubManager();
         this.keys = new NDArray[slots];
         this.values = new NDArray[slots];
         this.lengths = new int[slots];
+        this.addressed = new NDArray[slots];
+        this.addresses = new long[slots][];
     }
 
     /** Layers × decoding threads of the model that made it. */
@@ -60,21 +65,62 @@ public final class KvCache implements AutoCloseable {
     private NDArray write(NDArray store, NDArray now, int at) {
         Shape s = now.getShape();
         long needed = at + s.get(2);
-        if (store == null || store.getShape().get(2) < needed) {
-            long capacity = Math.max(MIN_CAPACITY, store == null ? needed : Math.max(needed, 2 * store.getShape().get(2)));
-            NDArray grown = manager.zeros(new Shape(s.get(0), s.get(1), capacity, s.get(3)), now.getDataType());
-            if (store != null) {
-                if (at > 0) {
-                    try (NDArray old = store.get(positions(0, at))) {
-                        grown.set(positions(0, at), old);
-                    }
-                }
-                store.close();
-            }
-            store = grown;
-        }
+        store = withRoom(store, new Shape(s.get(0), s.get(1), needed, s.get(3)), at, now.getDataType());
         store.set(positions(at, needed), now);
         return store;
+    }
+
+    /**
+     * {@code store} if it holds {@code needed.get(2)} positions, else a larger one (capacity doubled,
+     * at least that) with the first {@code at} positions copied and the old one closed.
+     */
+    private NDArray withRoom(NDArray store, Shape needed, int at, DataType type) {
+        long positions = needed.get(2);
+        if (store != null && store.getShape().get(2) >= positions) {
+            return store;
+        }
+        long capacity = Math.max(MIN_CAPACITY, store == null ? positions : Math.max(positions, 2 * store.getShape().get(2)));
+        NDArray grown = manager.zeros(new Shape(needed.get(0), needed.get(1), capacity, needed.get(3)), type);
+        if (store != null) {
+            if (at > 0) {
+                try (NDArray old = store.get(positions(0, at))) {
+                    grown.set(positions(0, at), old);
+                }
+            }
+            store.close();
+        }
+        return grown;
+    }
+
+    /**
+     * For the native decode step ({@link NativeDecodeStep}), which writes position {@link #length()}
+     * itself: makes room for it in slot {@code slot}, whose arrays must be (B, nKv, ·, hd) float32, and
+     * returns {keys' address, values' address, capacity}. {@link #advance} then counts the position.
+     */
+    long[] reserveOne(int slot, long b, long kvHeads, long hd) {
+        Shape needed = new Shape(b, kvHeads, lengths[slot] + 1, hd);
+        for (NDArray a : new NDArray[] {keys[slot], values[slot]}) {
+            Shape s = a == null ? null : a.getShape();
+            if (s != null && (s.get(0) != b || s.get(1) != kvHeads || s.get(3) != hd)) {
+                throw new IllegalStateException("cache slot " + slot + " holds " + s + ", not (" + b + ", "
+                        + kvHeads + ", ·, " + hd + ")");
+            }
+        }
+        keys[slot] = withRoom(keys[slot], needed, lengths[slot], DataType.FLOAT32);
+        values[slot] = withRoom(values[slot], needed, lengths[slot], DataType.FLOAT32);
+        if (addressed[slot] != keys[slot]) { // keys and values are always replaced together
+            // Every store is contiguous (made by zeros, concat or a gather, written in place), so these
+            // are the stores' own data, not copies (see PackedWeight.address).
+            addresses[slot] = new long[] {PackedWeight.address(keys[slot]), PackedWeight.address(values[slot]),
+                keys[slot].getShape().get(2)};
+            addressed[slot] = keys[slot];
+        }
+        return addresses[slot];
+    }
+
+    /** Counts the position the native decode step wrote into slot {@code slot}. */
+    void advance(int slot) {
+        lengths[slot]++;
     }
 
     /** {@code [:, :, from:to]}, built rather than parsed: a decode step makes four of these per layer. */
@@ -91,8 +137,16 @@ public final class KvCache implements AutoCloseable {
 
     /** Drops the first {@code n} cached positions of every row (columns that are padding in all rows). */
     public void trimLeft(int n) {
-        replaceAll(a -> a.get(new NDIndex(":, :, {}:", n))); // a view: later writes land in the old storage
-        setLength(length() - n);
+        int length = length();
+        replaceAll(a -> { // a copy, not a view: the native decode step needs every store contiguous
+            Shape s = a.getShape();
+            NDArray kept = manager.zeros(new Shape(s.get(0), s.get(1), s.get(2) - n, s.get(3)), a.getDataType());
+            try (NDArray valid = a.get(positions(n, length))) {
+                kept.set(positions(0, length - n), valid);
+            }
+            return kept;
+        });
+        setLength(length - n);
     }
 
     /** Prepends {@code n} zero positions to every row (they are then masked as padding). */

@@ -77,6 +77,11 @@ public final class Linear {
         return name;
     }
 
+    /** The packed twin of the weight (decode shards' slices), or null. */
+    PackedWeight packed() {
+        return packed;
+    }
+
     public NDArray weight() {
         return weight;
     }

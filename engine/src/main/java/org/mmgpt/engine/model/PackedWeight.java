@@ -80,6 +80,16 @@ public final class PackedWeight {
         return STATUS;
     }
 
+    /** The loaded library, for the native decode step that lives in it too ({@link NativeDecodeStep}); null if none. */
+    static NativeLibrary library() {
+        return BEST > 0 ? LIBRARY : null;
+    }
+
+    /** The instruction set of this process's products (AVX2 or AVX512), 0 for none. */
+    static int isa() {
+        return BEST;
+    }
+
     /** Whether this CPU runs the kernels of {@code isa} (AVX2 or AVX512). */
     static boolean supports(int isa) {
         return LIBRARY != null && isa > 0 && isa <= mmgpt_isa();
@@ -132,6 +142,21 @@ public final class PackedWeight {
         return y;
     }
 
+    /** The packed data's address, for the native decode step; valid as long as this weight. */
+    long packedAddress() {
+        return address;
+    }
+
+    /** Rows of W (outputs). */
+    long outputs() {
+        return out;
+    }
+
+    /** Columns of W (inputs). */
+    long inputs() {
+        return in;
+    }
+
     private static void check(String what, NDArray a, long size) {
         if (a != null && (a.getDataType() != DataType.FLOAT32 || a.size() != size)) {
             throw new IllegalArgumentException("the " + what + " is " + a.getDataType() + " " + a.getShape()
@@ -143,7 +168,7 @@ public final class PackedWeight {
      * The address of a float32 array's data, contiguous: a strided view is first copied (by DJL, into
      * the view's manager), so that address stays valid as long as that manager.
      */
-    private static long address(NDArray a) {
+    static long address(NDArray a) {
         return Pointer.nativeValue(Native.getDirectBufferPointer(a.toByteBuffer(true)));
     }
 

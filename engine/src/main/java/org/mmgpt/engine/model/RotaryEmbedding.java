@@ -78,6 +78,20 @@ public final class RotaryEmbedding {
     public Rotation rotation(NDManager manager, long[][] positions) {
         int b = positions.length;
         int t = positions[0].length;
+        float[][] cosSin = cosSin(positions);
+        float[] cos = cosSin[0];
+        float[] sin = cosSin[1];
+        if (t == 1 && b <= MATRIX_ROWS) {
+            return new Rotation(null, null, null, manager.create(matrices(cos, sin, b), new Shape(b, headDim, headDim)));
+        }
+        Shape shape = new Shape(b, 1, t, headDim);
+        return new Rotation(manager.create(cos, shape), manager.create(sin, shape), rotateHalf, null);
+    }
+
+    /** {cos, sin} of {@code positions} (B, T), each (B·T, hd) row-major: {@code cos/sin([f, f])}. */
+    float[][] cosSin(long[][] positions) {
+        int b = positions.length;
+        int t = positions[0].length;
         int half = headDim / 2;
         float[] cos = new float[b * t * headDim];
         float[] sin = new float[b * t * headDim];
@@ -96,11 +110,7 @@ public final class RotaryEmbedding {
                 }
             }
         }
-        if (t == 1 && b <= MATRIX_ROWS) {
-            return new Rotation(null, null, null, manager.create(matrices(cos, sin, b), new Shape(b, headDim, headDim)));
-        }
-        Shape shape = new Shape(b, 1, t, headDim);
-        return new Rotation(manager.create(cos, shape), manager.create(sin, shape), rotateHalf, null);
+        return new float[][] {cos, sin};
     }
 
     /**

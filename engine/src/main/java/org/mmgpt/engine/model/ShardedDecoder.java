@@ -5,10 +5,17 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -51,6 +58,12 @@ final class ShardedDecoder implements AutoCloseable {
     private final List<NDArray> splitFrom; // the model's weights when it was split
     private final ExecutorService pool;
     private final AtomicReferenceArray<NDManager> lastPass; // [shard] the arrays of its last pass, freed after the next
+    private final NativeDecodeStep step; // null: decode steps run on the Java shards too
+    private NativeDecodeStep.Input nextStep; // with step: the next decode step's, its other shards waiting for it
+    private List<CompletableFuture<Void>> nextShards;
+    private final int vocab;
+    private Memory logitsBuffer; // stepLogits' (B, V)
+    private long logitsFloats;
 
     ShardedDecoder(CausalLM model, List<DecoderLayer> layers, NDArray lmHead, int n) {
         ModelConfig c = model.config();
@@ -81,6 +94,8 @@ final class ShardedDecoder implements AutoCloseable {
         }
         this.splitFrom = weightsOf(model);
         this.lastPass = new AtomicReferenceArray<>(n);
+        this.vocab = c.vocabSize();
+        this.step = NativeDecodeStep.available() ? new NativeDecodeStep(model, attention, mlp, this.lmHead) : null;
         this.pool = startThreads(n);
     }
 
@@ -147,12 +162,19 @@ final class ShardedDecoder implements AutoCloseable {
     /**
      * Logits of each row's last position, (B, V); see {@link CausalLM#lastLogits}. One pass at a time:
      * the shards of two interleaved passes would wait for each other's turn on the n threads forever.
+     * A decode step (one token per row, with a cache) runs natively where it can ({@link NativeDecodeStep}),
+     * everything else (prefill) on the Java shards.
      */
-    synchronized NDArray lastLogits(NDArray ids, CausalLM.Pass pass) {
-        if (!weightsOf(model).equals(splitFrom) || model.hasAdapter()) {
-            throw new IllegalStateException("the model's weights or adapters changed after its decoding was split"
-                    + " across threads: split it again (splitDecoding) after loading adapters or merging");
+    synchronized NDArray lastLogits(NDArray ids, long[][] positions, boolean[][] keyValid, KvCache cache) {
+        checkUnchanged();
+        if (step != null && cache != null && ids.getShape().get(1) == 1) {
+            NDArray logits = ids.getManager().create(new Shape(ids.getShape().get(0), vocab), DataType.FLOAT32);
+            decodeStep(ids.toType(DataType.INT64, false).toLongArray(), positions, keyValid, cache,
+                    PackedWeight.address(logits));
+            return logits;
         }
+        disarm();
+        CausalLM.Pass pass = model.pass(ids, positions, keyValid, cache, false);
         ShardExchange exchange = new ShardExchange(n);
         // Each shard's activations go to a manager of its own (two threads attaching thousands of
         // arrays to one manager contend for it). A shard hands over its logits first and then frees
@@ -196,6 +218,166 @@ final class ShardedDecoder implements AutoCloseable {
         }
     }
 
+    /** Whether decode steps run natively ({@link #stepLogits}). */
+    boolean decodesNatively() {
+        return step != null;
+    }
+
+    /** A native decode step, the logits as rows (B)(V); see {@link CausalLM#stepLogits}. */
+    synchronized float[][] stepLogits(long[] ids, long[][] positions, boolean[][] keyValid, KvCache cache) {
+        checkUnchanged();
+        long floats = (long) ids.length * vocab;
+        if (floats > logitsFloats) {
+            logitsBuffer = new Memory(floats * 4);
+            logitsFloats = floats;
+        }
+        decodeStep(ids, positions, keyValid, cache, Pointer.nativeValue(logitsBuffer));
+        float[][] rows = new float[ids.length][vocab];
+        for (int r = 0; r < rows.length; r++) {
+            logitsBuffer.read((long) r * vocab * 4, rows[r], 0, vocab);
+        }
+        return rows;
+    }
+
+    private void checkUnchanged() {
+        if (!weightsOf(model).equals(splitFrom) || model.hasAdapter()) {
+            throw new IllegalStateException("the model's weights or adapters changed after its decoding was split"
+                    + " across threads: split it again (splitDecoding) after loading adapters or merging");
+        }
+    }
+
+    /**
+     * One token per row ids (B) → logits (B, V) at {@code logits}, natively: the caller's thread runs shard 0, the pool
+     * the others, which already wait for it (see {@link NativeDecodeStep.Input}).
+     */
+    private void decodeStep(long[] ids, long[][] positions, boolean[][] keyValid, KvCache cache, long logits) {
+        if (nextStep == null) {
+            armNextStep();
+        }
+        NativeDecodeStep.Input in = nextStep;
+        List<CompletableFuture<Void>> others = nextShards;
+        nextStep = null;
+        try {
+            try {
+                prepare(in, ids, positions, keyValid, cache, logits);
+            } catch (RuntimeException e) {
+                in.abandon();
+                others.forEach(CompletableFuture::join);
+                throw e;
+            }
+            step.prepare(in.rows);
+            in.publish();
+            RuntimeException failed = null;
+            try {
+                step.run(0, in);
+            } catch (RuntimeException e) {
+                step.abort();
+                failed = e;
+            }
+            for (CompletableFuture<Void> other : others) {
+                failed = joined(other, failed);
+            }
+            if (failed != null) {
+                throw failed; // the cache keeps its length: what the step wrote at `past` is overwritten next time
+            }
+            for (int slot = 0; slot < cache.slots(); slot++) {
+                cache.advance(slot);
+            }
+        } finally {
+            armNextStep();
+        }
+    }
+
+    /** Starts the other shards of the next decode step: they wait for its input. */
+    private void armNextStep() {
+        NativeDecodeStep.Input in = new NativeDecodeStep.Input();
+        List<CompletableFuture<Void>> others = new ArrayList<>();
+        for (int s = 1; s < n; s++) {
+            int shard = s;
+            others.add(CompletableFuture.runAsync(() -> step.run(shard, in), pool));
+        }
+        nextStep = in;
+        nextShards = others;
+    }
+
+    /** Releases the shards waiting for a next decode step that will not come (a Java pass needs the threads). */
+    private void disarm() {
+        if (nextStep != null) {
+            nextStep.abandon();
+            nextShards.forEach(CompletableFuture::join);
+            nextStep = null;
+        }
+    }
+
+    /**
+     * Waits for a shard's end, spinning first: shards end within microseconds of each other, and a
+     * parked caller takes about 0.1 ms to wake. Returns {@code failed}, or the shard's failure.
+     */
+    private RuntimeException joined(CompletableFuture<Void> shard, RuntimeException failed) {
+        long spinUntil = System.nanoTime() + 200_000;
+        while (!shard.isDone() && System.nanoTime() < spinUntil) {
+            Thread.onSpinWait();
+        }
+        try {
+            shard.join();
+            return failed;
+        } catch (CompletionException e) {
+            step.abort();
+            return failed != null ? failed : e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    /** Fills {@code in} for a step over ids (B) that writes its logits (B, V) at {@code logits}. */
+    private void prepare(NativeDecodeStep.Input in, long[] ids, long[][] positions, boolean[][] keyValid,
+                         KvCache cache, long logits) {
+        ModelConfig c = model.config();
+        int b = ids.length;
+        int past = cache.length();
+        for (long id : ids) { // the step reads the embedding at each id
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException("token id " + id + " is not in the vocabulary (0.." + (vocab - 1) + ")");
+            }
+        }
+        if (positions != null && (positions.length != b || positions[0].length != 1)) {
+            throw new IllegalArgumentException("positions for " + positions.length + " rows of " + positions[0].length
+                    + ", not " + b + " of 1");
+        }
+        if (keyValid != null && keyValid.length != b) { // (a row shorter than the cache fails in AttentionMask)
+            throw new IllegalArgumentException("key validity for " + keyValid.length + " rows, not " + b);
+        }
+        in.rows = b;
+        in.past = past;
+        in.ids = ids;
+        float[][] cosSin = model.rotary().cosSin(positions != null ? positions : CausalLM.consecutive(b, past, 1));
+        in.cos = cosSin[0];
+        in.sin = cosSin[1];
+        int layers = model.layers().size();
+        int fields = NativeDecodeStep.STEP_FIELDS;
+        in.steps = new long[n][layers * fields];
+        Map<Integer, Memory> masks = new HashMap<>(); // per window: (B|1, S), null when nothing is masked
+        for (int i = 0; i < layers; i++) {
+            Memory mask = masks.computeIfAbsent(attention[0][i].window(),
+                    w -> memory(AttentionMask.values(past, 1, keyValid, w)));
+            for (int s = 0; s < n; s++) {
+                long[] slot = cache.reserveOne(i * n + s, b, c.numKvHeads() / n, c.headDim());
+                System.arraycopy(slot, 0, in.steps[s], i * fields, 3);
+                in.steps[s][i * fields + 3] = mask == null ? 0 : Pointer.nativeValue(mask);
+            }
+        }
+        in.masks = new ArrayList<>(masks.values()); // held until the step is done
+        in.maskRows = keyValid == null ? 1 : b;
+        in.logits = logits;
+    }
+
+    private static Memory memory(float[] values) {
+        if (values == null) {
+            return null;
+        }
+        Memory m = new Memory(4L * values.length);
+        m.write(0, values, 0, values.length);
+        return m;
+    }
+
     /**
      * Shard {@code s}'s share of the forward pass: ids (B, T) → its logits slice (B, V/n). The residual
      * stream x is kept as (B·T, H) so that shard 0 can add it to its partial output of o_proj and
@@ -234,6 +416,7 @@ final class ShardedDecoder implements AutoCloseable {
 
     @Override
     public void close() {
+        disarm();
         pool.shutdownNow();
         try {
             pool.awaitTermination(10, TimeUnit.SECONDS); // a shard may still be freeing its last pass

@@ -16,6 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.mmgpt.engine.Autograd;
 import org.mmgpt.engine.Goldens;
+import org.mmgpt.engine.generate.DecodeBatch;
 import org.mmgpt.engine.generate.Generator;
 import org.mmgpt.engine.generate.SamplingParams;
 import org.mmgpt.engine.generate.Sequence;
@@ -121,6 +122,59 @@ class ShardedDecoderTest {
             List<Sequence> out = Generator.generate(model, prompts, SamplingParams.greedy(12).build(), null);
             for (int p = 0; p < 2; p++) {
                 assertArrayEquals(Goldens.ids(golden.get("greedy_12").get(p)), out.get(p).generated(), "prompt " + p);
+            }
+        }
+    }
+
+    /**
+     * A batch's whole life on a split model, as the golden greedy tokens check it: a row admitted
+     * midway (the running cache padded on the left and joined), the first row leaving while the
+     * second goes on (rows kept, the padding trimmed). Where the packed products are, every decode
+     * step of it is native.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void rowsJoiningAndLeavingMidwayDecodeAsGolden(int threads) {
+        try (CausalLM model = CausalLM.load(Goldens.tinyModel())) {
+            model.splitDecoding(threads);
+            assertEquals(NativeDecodeStep.available(), model.decodesNatively());
+            var golden = Goldens.tinyJson();
+            Sequence first = new Sequence(Goldens.ids(golden.get("prompts").get(0)), SamplingParams.greedy(12).build(), null);
+            Sequence second = new Sequence(Goldens.ids(golden.get("prompts").get(1)), SamplingParams.greedy(12).build(), null);
+            try (DecodeBatch batch = new DecodeBatch(model)) {
+                batch.admit(List.of(first));
+                for (int i = 0; i < 5; i++) {
+                    batch.step();
+                }
+                batch.admit(List.of(second));
+                while (!batch.isEmpty()) {
+                    batch.step();
+                }
+            }
+            assertArrayEquals(Goldens.ids(golden.get("greedy_12").get(0)), first.generated());
+            assertArrayEquals(Goldens.ids(golden.get("greedy_12").get(1)), second.generated());
+        }
+    }
+
+    /** A bad id is refused before anything runs: the cache keeps its length, the next step is right. */
+    @Test
+    void aTokenOutsideTheVocabularyIsRefusedAndDecodingGoesOn() {
+        assumeTrue(NativeDecodeStep.available(), PackedWeight.status());
+        ModelConfig c = config("qwen2");
+        try (CausalLM one = TestModels.build(c, 26); CausalLM two = TestModels.build(c, 26);
+             NDManager m = one.manager().newSubManager()) {
+            two.splitDecoding(2);
+            try (KvCache after = two.newCache()) {
+                two.stepLogits(new long[] {5}, null, null, after);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> two.stepLogits(new long[] {c.vocabSize()}, null, null, after));
+                assertTrue(e.getMessage().contains("token id " + c.vocabSize()), e.getMessage());
+                assertEquals(1, after.length());
+                float[] next = two.stepLogits(new long[] {7}, null, null, after)[0];
+                assertEquals(2, after.length());
+                float[] expected = rows(one.lastLogits(m.create(new long[] {5, 7}).expandDims(0), null, null, null))[0];
+                double diff = TestModels.maxDiff(expected, next);
+                assertTrue(diff < 1e-5, "max |diff| " + diff);
             }
         }
     }
