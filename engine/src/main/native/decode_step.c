@@ -40,7 +40,7 @@ enum { KEYS, VALUES, CAPACITY, MASK, STEP_FIELDS };
  * needs for a whole time slice.
  */
 enum { ARRIVED, GENERATION, SLEEPERS, ABORTED };
-#define SPIN_ROUNDS 20000 /* about 50 us of pause instructions */
+#define SPIN_ROUNDS 20000 /* about 0.5 ms of pause instructions on this project's Zen 4 (25 ns each) */
 
 static void futex(atomic_int *word, int op, int value) {
     struct timespec limit = {0, 1000000}; /* wake up each millisecond to look at the abort flag */
@@ -70,14 +70,29 @@ static int meet(atomic_int *b, int parties) {
     return atomic_load(&b[GENERATION]) != generation ? 0 : -1;
 }
 
+typedef float v8 __attribute__((vector_size(32), aligned(4))); /* aligned(4): loads may be unaligned */
+
+/* Σ a[i]·b[i], in 16 lanes: a compiler keeps a float sum in order, one dependent add after another */
+static float dot(const float *a, const float *b, long n) {
+    v8 acc0 = {0}, acc1 = {0};
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        acc0 += *(const v8 *)(a + i) * *(const v8 *)(b + i);
+        acc1 += *(const v8 *)(a + i + 8) * *(const v8 *)(b + i + 8);
+    }
+    v8 acc = acc0 + acc1;
+    float sum = 0;
+    for (int j = 0; j < 8; j++) sum += acc[j];
+    for (; i < n; i++) sum += a[i] * b[i];
+    return sum;
+}
+
 /* y = w · x / sqrt(mean(x²) + eps) for `rows` rows of `dim` (RmsNorm); y may be x */
 static void rms_norm(const float *x, const float *w, long rows, long dim, float eps, float *y) {
     for (long r = 0; r < rows; r++) {
         const float *xr = x + r * dim;
         float *yr = y + r * dim;
-        float sum = 0;
-        for (long i = 0; i < dim; i++) sum += xr[i] * xr[i];
-        float inv = 1.0f / sqrtf(sum / (float)dim + eps);
+        float inv = 1.0f / sqrtf(dot(xr, xr, dim) / (float)dim + eps);
         for (long i = 0; i < dim; i++) yr[i] = xr[i] * inv * w[i];
     }
 }
@@ -109,9 +124,7 @@ static void attend(const float *q, const float *keys, const float *values, long 
         const float *v = values + (h / group) * capacity * hd;
         float max = -INFINITY;
         for (long t = 0; t < s; t++) {
-            float dot = 0;
-            for (long i = 0; i < hd; i++) dot += qv[i] * k[t * hd + i];
-            scores[t] = dot * scale + (mask ? mask[t] : 0.0f);
+            scores[t] = dot(qv, k + t * hd, hd) * scale + (mask ? mask[t] : 0.0f);
             if (scores[t] > max) max = scores[t];
         }
         float sum = 0;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,12 @@ class ShardedDecoderTest {
     private static ModelConfig config(String arch) {
         return switch (arch) {
             case "llama" -> TestModels.config(arch, new ModelConfig.Rope("llama3", 500000, 8, 1, 4, 16), 0, 2);
+            case "llama-biases" -> { // attention_bias (q, k, v and o_proj) and mlp_bias (all three)
+                ObjectNode json = config("llama").toJson();
+                json.put("attention_bias", true);
+                json.put("mlp_bias", true);
+                yield ModelConfig.fromJson(json);
+            }
             case "mistral" -> TestModels.config(arch, ModelConfig.Rope.plain(10000), 4, 2); // window 4 < steps
             default -> TestModels.config(arch, ModelConfig.Rope.plain(1e6), 0, 2);
         };
@@ -73,7 +80,7 @@ class ShardedDecoderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen2", "qwen3", "llama", "mistral"})
+    @ValueSource(strings = {"qwen2", "qwen3", "llama", "llama-biases", "mistral"})
     void twoThreadsGiveTheLogitsOfOne(String arch) {
         try (CausalLM one = TestModels.build(config(arch), 21); CausalLM two = TestModels.build(config(arch), 21)) {
             assertEquals(2, two.splitDecoding(2));
@@ -91,7 +98,7 @@ class ShardedDecoderTest {
 
     /** Where the packed products are built, one decode thread runs on them too, and computes what libtorch does. */
     @ParameterizedTest
-    @ValueSource(strings = {"qwen2", "qwen3", "llama", "mistral"})
+    @ValueSource(strings = {"qwen2", "qwen3", "llama", "llama-biases", "mistral"})
     void oneDecodeThreadOnPackedProductsGivesTheLogitsOfLibtorch(String arch) {
         assumeTrue(PackedWeight.available(), PackedWeight.status());
         try (CausalLM torch = TestModels.build(config(arch), 25); CausalLM packed = TestModels.build(config(arch), 25)) {
