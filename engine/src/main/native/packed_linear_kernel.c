@@ -15,6 +15,9 @@
 #define TILE (3 * LANES)         /* columns a tile computes */
 #define MR (LANES / 2)           /* rows of x a tile computes */
 #define PREFETCH (4096 / 4)      /* floats ahead on the panel stream: 16 KiB (of 4 and 16 KiB, the faster on Zen 4) */
+/* The prefetch is non-temporal: a decode step reads each weight once, and keeping 100 MB of them in
+   the L3 only pushes out what is read again (the KV cache, the activations, the code); batch 8 ran
+   1377 and 1505 tok/s against 1134 and 1351 with ordinary prefetches, runs taking turns */
 
 typedef float vec __attribute__((vector_size(LANES * 4), aligned(4))); /* aligned(4): loads may be unaligned */
 
@@ -28,7 +31,7 @@ static inline __attribute__((always_inline)) void tile(const float *x, long k_di
     for (long k = 0; k < k_dim; k++) {
         const float *wk = w + k * PANEL;
         vec w0 = *(const vec *)wk, w1 = *(const vec *)(wk + LANES), w2 = *(const vec *)(wk + 2 * LANES);
-        __builtin_prefetch(wk + PREFETCH);
+        __builtin_prefetch(wk + PREFETCH, 0, 0);
 #pragma GCC unroll 8
         for (int i = 0; i < rows; i++) {
             vec xi = x[i * k_dim + k] - (vec){0}; /* broadcast */

@@ -6,9 +6,7 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import org.mmgpt.engine.Djl;
 import org.mmgpt.engine.generate.DecodeBatch;
 import org.mmgpt.engine.generate.SamplingParams;
@@ -59,14 +57,11 @@ final class BenchGenerateCommand implements Command {
             StringBuilder perRound = new StringBuilder();
             double b1 = Double.NaN;
             double refB1 = Double.NaN;
-            Map<Long, Double> productsMillis = new TreeMap<>();
             for (long b : batches) {
                 List<Double> javaRates = new ArrayList<>();
                 List<Double> refRates = new ArrayList<>();
-                List<Double> products = new ArrayList<>();
                 for (int round = 0; round < rounds; round++) { // the two sides take turns
                     javaRates.add(decode(model, (int) b, promptLen, newTokens));
-                    products.add(DecodeProducts.millisPerStep(model, (int) b, split));
                     if (reference) {
                         JsonNode r = Bench.python(a.get("python"), List.of("generate",
                                 "--config", configFile, "--batch", String.valueOf(b),
@@ -76,15 +71,9 @@ final class BenchGenerateCommand implements Command {
                     }
                 }
                 perRound.append(Bench.roundLine("batch " + b, javaRates, refRates));
-                perRound.append("  batch ").append(b).append(", ms a step of products alone: ")
-                        .append(Bench.figures(products)).append('\n');
                 double java = Bench.median(javaRates);
                 double ref = reference ? Bench.median(refRates) : Double.NaN;
-                double productsOnly = Bench.median(products);
-                productsMillis.put(b, productsOnly);
                 table.append(Bench.row("decode tokens/s, batch " + b, Bench.num(java), Bench.num(ref), Bench.ratio(java, ref)));
-                table.append(Bench.row("  ms a step: products alone + the rest",
-                        Bench.num(productsOnly) + " + " + Bench.num(1000 * b / java - productsOnly), "", ""));
                 if (b == 1) {
                     b1 = java;
                     refB1 = ref;
@@ -97,41 +86,12 @@ final class BenchGenerateCommand implements Command {
             table.append(Bench.row("read bandwidth GB/s (sum of 512 MiB)", Bench.num(bandwidth), "", ""));
             table.append(Bench.row("weight bytes read per token (batch 1), MB", Bench.num(weightBytesPerToken / 1e6), "", ""));
             table.append(Bench.roundsNote(rounds, perRound));
-            table.append(batchGoalsTogether(productsMillis, bound, b1));
+            table.append("Java side: ").append(Djl.mklStatus()).append("; decode products ")
+                    .append(PackedWeight.status()).append("; decode steps ")
+                    .append(model.decodesNatively() ? "native, one call a thread" : "on libtorch's operators")
+                    .append('\n');
         }
-        table.append("Java side: ").append(Djl.mklStatus()).append("; decode products ")
-                .append(PackedWeight.status()).append('\n');
         System.out.print(table);
-    }
-
-    /**
-     * What the two batch goals ask of the rest of a decode step (everything but its matrix products),
-     * from G1 and G8, the products' milliseconds a step at batch 1 and 8. Batch 1 at ≥ 70% of the
-     * bound needs G1 + O ≤ 1000 / (0.7·bound), O the rest of a batch-1 step. Batch 8 ≥ 6× batch 1,
-     * 8·(G1 + O) / (G8 + O8) ≥ 6 with O8 ≥ O (the same calls on more rows), needs O ≥ 3·G8 − 4·G1;
-     * batch 1 then runs at most 1000 / (G1 + O) tokens/s. When the second floor is above the first
-     * ceiling, no way of making the rest cheaper meets both goals with these products.
-     */
-    static String batchGoalsTogether(Map<Long, Double> productsMillis, double bound, double b1Rate) {
-        Double g1 = productsMillis.get(1L);
-        Double g8 = productsMillis.get(8L);
-        if (g1 == null || g8 == null) {
-            return "";
-        }
-        StringBuilder out = new StringBuilder(String.format("matrix products alone: %.2f ms a step at batch 1, %.2f at"
-                + " batch 8 (batch 8 / batch 1 = %.2fx with nothing else in a step)%n", g1, g8, 8 * g1 / g8));
-        out.append("what the goals ask of the rest of a batch-1 step (measured: ")
-                .append(String.format("%.2f ms)%n", 1000 / b1Rate - g1));
-        out.append(String.format("  batch 1 >= 70%% of the bound: <= %.2f ms%n", 1000 / (0.7 * bound) - g1));
-        double floor = 3 * g8 - 4 * g1;
-        if (floor <= 0) {
-            out.append("  batch 8 >= 6x batch 1: nothing\n");
-        } else {
-            double atMost = 1000 / (g1 + floor);
-            out.append(String.format("  batch 8 >= 6x batch 1: >= 3*%.2f - 4*%.2f = %.2f ms, holding batch 1 to <= %.1f"
-                    + " tok/s, %.0f%% of the bound%n", g8, g1, floor, atMost, 100 * atMost / bound));
-        }
-        return out.toString();
     }
 
     /**

@@ -285,7 +285,7 @@ public final class CausalLM implements AutoCloseable {
     }
 
     /** Whether decode steps run as one native call a thread ({@link NativeDecodeStep}). */
-    boolean decodesNatively() {
+    public boolean decodesNatively() {
         return sharded != null && sharded.decodesNatively();
     }
 

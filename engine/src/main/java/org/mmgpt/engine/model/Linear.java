@@ -60,7 +60,7 @@ public final class Linear {
      * Rows [from, from+count) of the weight and bias, for inference: views attached to {@code owner},
      * and packed into it as well where the packed products are available ({@link PackedWeight}).
      */
-    public Linear rows(long from, long count, NDManager owner) {
+    Linear rows(long from, long count, NDManager owner) {
         NDIndex slice = new NDIndex("{}:{}", from, from + count);
         NDArray w = weight.get(slice);
         w.attach(owner);

@@ -47,6 +47,9 @@ import org.mmgpt.engine.Djl;
  * gate, up, lm_head) are views and the column slices of o_proj and down_proj contiguous copies (about
  * a third of the decoder's weight memory again).
  * Shard {@code s} keeps layer {@code i}'s keys and values in cache slot {@code i·n + s}.
+ *
+ * <p>With the packed products comes the native decode step ({@link NativeDecodeStep}): a step of one
+ * new token per row runs there, one native call a shard, and only prefill runs the Java layers here.
  */
 final class ShardedDecoder implements AutoCloseable {
     private final CausalLM model;
