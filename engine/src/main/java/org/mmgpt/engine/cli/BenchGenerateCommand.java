@@ -47,10 +47,12 @@ final class BenchGenerateCommand implements Command {
             int split = model.splitDecoding(threads); // the Java side decodes on `threads` cores, as the reference may
             long params = model.parameterCount();
             long weightBytesPerToken = 4 * (params - (long) config.vocabSize() * config.hiddenSize());
-            double bandwidth = Bench.readBandwidth(m);
-            double bound = bandwidth * 1e9 / weightBytesPerToken;
-            System.err.printf("model: %s %.1fM parameters; %d threads (decoding split across %d); bandwidth %.1f GB/s"
-                    + " -> batch-1 bound %.0f tok/s%n", config.architecture(), params / 1e6, threads, split, bandwidth, bound);
+            System.err.printf("model: %s %.1fM parameters; %d threads (decoding split across %d)%n",
+                    config.architecture(), params / 1e6, threads, split);
+            // Measured before every batch-1 round, the bound is the median's: this machine's bandwidth
+            // drifts between about 26 and 43 GB/s over minutes, and one reading at the start of a
+            // run of several minutes said little about the rounds it was set against.
+            List<Double> bandwidths = new ArrayList<>();
             int rounds = a.getInt("rounds");
             boolean reference = !a.getBool("no-reference");
             String configFile = reference ? Bench.configFile(config).toString() : null;
@@ -61,6 +63,9 @@ final class BenchGenerateCommand implements Command {
                 List<Double> javaRates = new ArrayList<>();
                 List<Double> refRates = new ArrayList<>();
                 for (int round = 0; round < rounds; round++) { // the two sides take turns
+                    if (b == 1) {
+                        bandwidths.add(Bench.readBandwidth(m));
+                    }
                     javaRates.add(decode(model, (int) b, promptLen, newTokens));
                     if (reference) {
                         JsonNode r = Bench.python(a.get("python"), List.of("generate",
@@ -77,13 +82,20 @@ final class BenchGenerateCommand implements Command {
                 if (b == 1) {
                     b1 = java;
                     refB1 = ref;
+                    double bound = Bench.median(bandwidths) * 1e9 / weightBytesPerToken;
                     table.append(Bench.row("  fraction of bandwidth bound (" + Bench.num(bound) + " tok/s)",
                             Bench.percent(java / bound), Bench.percent(ref / bound), ""));
+                    perRound.append("  read bandwidth GB/s before each batch-1 round: ")
+                            .append(Bench.figures(bandwidths)).append('\n');
                 } else if (!Double.isNaN(b1)) {
                     table.append(Bench.row("  batch " + b + " / batch 1", Bench.ratio(java, b1), Bench.ratio(ref, refB1), ""));
                 }
             }
-            table.append(Bench.row("read bandwidth GB/s (sum of 512 MiB)", Bench.num(bandwidth), "", ""));
+            if (bandwidths.isEmpty()) { // no batch 1: one reading, for the record
+                bandwidths.add(Bench.readBandwidth(m));
+            }
+            table.append(Bench.row("read bandwidth GB/s (sum of 512 MiB, median)", Bench.num(Bench.median(bandwidths)),
+                    "", ""));
             table.append(Bench.row("weight bytes read per token (batch 1), MB", Bench.num(weightBytesPerToken / 1e6), "", ""));
             table.append(Bench.roundsNote(rounds, perRound));
             table.append("Java side: ").append(Djl.mklStatus()).append("; decode products ")
