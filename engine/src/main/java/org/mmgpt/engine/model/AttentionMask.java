@@ -23,7 +23,8 @@ public final class AttentionMask {
      */
     public static NDArray build(NDManager manager, int past, int t, boolean[][] keyValid, int window) {
         float[] mask = values(past, t, keyValid, window);
-        return mask == null ? null : manager.create(mask, new Shape(keyValid == null ? 1 : keyValid.length, 1, t, past + t));
+        int rows = keyValid == null ? 1 : keyValid.length;
+        return mask == null ? null : manager.create(mask, new Shape(rows, 1, t, past + t));
     }
 
     /** The same as {@link #build} in a Java array, (B or 1, T, S) row-major, or null. */

@@ -245,8 +245,8 @@ public final class CausalLM implements AutoCloseable {
     /** Logits (B, V) as Java rows (B)(V). */
     public static float[][] rows(NDArray logits) {
         int b = Math.toIntExact(logits.getShape().get(0));
+        int v = Math.toIntExact(logits.getShape().get(1));
         float[] flat = logits.toFloatArray();
-        int v = flat.length / b;
         float[][] out = new float[b][v];
         for (int r = 0; r < b; r++) {
             System.arraycopy(flat, r * v, out[r], 0, v);

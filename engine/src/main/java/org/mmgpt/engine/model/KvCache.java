@@ -101,9 +101,10 @@ public final class KvCache implements AutoCloseable {
         Shape needed = new Shape(b, kvHeads, lengths[slot] + 1, hd);
         for (NDArray a : new NDArray[] {keys[slot], values[slot]}) {
             Shape s = a == null ? null : a.getShape();
-            if (s != null && (s.get(0) != b || s.get(1) != kvHeads || s.get(3) != hd)) {
-                throw new IllegalStateException("cache slot " + slot + " holds " + s + ", not (" + b + ", "
-                        + kvHeads + ", ·, " + hd + ")");
+            if (s != null && (s.get(0) != b || s.get(1) != kvHeads || s.get(3) != hd
+                    || a.getDataType() != DataType.FLOAT32)) {
+                throw new IllegalStateException("cache slot " + slot + " holds " + a.getDataType() + " " + s
+                        + ", not float32 (" + b + ", " + kvHeads + ", ·, " + hd + ")");
             }
         }
         keys[slot] = withRoom(keys[slot], needed, lengths[slot], DataType.FLOAT32);

@@ -80,7 +80,7 @@ public final class PackedWeight {
         return STATUS;
     }
 
-    /** The loaded library, for the native decode step that lives in it too ({@link NativeDecodeStep}); null if none. */
+    /** The loaded library, where the native decode step lives too ({@link NativeDecodeStep}); null if none. */
     static NativeLibrary library() {
         return BEST > 0 ? LIBRARY : null;
     }

@@ -67,6 +67,7 @@ final class ShardedDecoder implements AutoCloseable {
     private final int vocab;
     private Memory logitsBuffer; // stepLogits' (B, V)
     private long logitsFloats;
+    private boolean closed;
 
     ShardedDecoder(CausalLM model, List<DecoderLayer> layers, NDArray lmHead, int n) {
         ModelConfig c = model.config();
@@ -243,6 +244,9 @@ final class ShardedDecoder implements AutoCloseable {
     }
 
     private void checkUnchanged() {
+        if (closed) { // its packed weights are freed: the native step must never read them
+            throw new IllegalStateException("this split of the model's decoding was closed (split again or closed)");
+        }
         if (!weightsOf(model).equals(splitFrom) || model.hasAdapter()) {
             throw new IllegalStateException("the model's weights or adapters changed after its decoding was split"
                     + " across threads: split it again (splitDecoding) after loading adapters or merging");
@@ -417,8 +421,10 @@ final class ShardedDecoder implements AutoCloseable {
         return columns.forwardAdding(in, add);
     }
 
+    /** Waits for a pass in progress (they are synchronized too), then frees the threads and the slices. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         disarm();
         pool.shutdownNow();
         try {
