@@ -153,6 +153,28 @@ static void sum_parts(const float *parts, int parties, long size, float *x) {
 #define AT(table, field) ((const float *)(table)[field])
 
 /*
+ * x ← x + in·Wᵀ (+ bias) for o_proj and down_proj, whose weight the shards split by its columns:
+ * each multiplies its slice of `in` (b, k) into its part of the exchange, shard 0's carrying x and
+ * the bias (through `add`, b·h floats of scratch), and after the meeting every shard sums the parts
+ * in shard order. `parts`: this round's parties·b·h floats. Returns meet's status.
+ */
+static int add_projection(int isa, const float *in, long b, long k, const float *w, const float *bias, float *x,
+        long h, float *add, float *parts, int shard, int parties, atomic_int *meeting) {
+    const float *residual = NULL;
+    if (shard == 0) {
+        residual = x;
+        if (bias) {
+            for (long i = 0; i < b * h; i++) add[i] = x[i] + bias[i % h];
+            residual = add;
+        }
+    }
+    mmgpt_linear(isa, in, b, k, w, h, NULL, residual, parts + shard * b * h);
+    int status = meet(meeting, parties);
+    if (status == 0) sum_parts(parts, parties, b * h, x);
+    return status;
+}
+
+/*
  * Shard `shard` of `parties`: ids (b) → its columns of the logits, (b, vocab_rows) at rows
  * logits_ld floats apart (its place in all shards' (b, V)). Dimensions are the
  * shard's: qh query and kvh key/value heads of hd, inter MLP units. past: positions cached before
@@ -204,21 +226,10 @@ int mmgpt_decode_step(int isa, int shard, int parties, int layers, const long *w
             attend(q + r * qd, keys, values, capacity, mask, s, qh, kvh, hd, scores, heads + r * qd);
         }
 
-        /* o_proj: shard 0's partial carries the residual (and the bias), the sum is x's next value */
-        float *part = exchange + ((long)(round++ % 2) * parties + shard) * b * h;
-        const float *residual = NULL;
-        if (shard == 0) {
-            residual = x;
-            if (w[O_BIAS]) {
-                for (long i = 0; i < b * h; i++) add[i] = x[i] + AT(w, O_BIAS)[i % h];
-                residual = add;
-            }
-        }
-        mmgpt_linear(isa, heads, b, qd, AT(w, O), h, NULL, residual, part);
-        if ((status = meet(meeting, parties)) != 0) break;
-        sum_parts(part - shard * b * h, parties, b * h, x);
-
-        /* SwiGLU: down(silu(gate(x̂)) · up(x̂)), partial likewise */
+        /* o_proj, then SwiGLU down(silu(gate(x̂)) · up(x̂)): each adds a projection to x */
+        status = add_projection(isa, heads, b, qd, AT(w, O), AT(w, O_BIAS), x, h, add,
+                exchange + (long)(round++ % 2) * parties * b * h, shard, parties, meeting);
+        if (status != 0) break;
         rms_norm(x, AT(w, POST_NORM), b, h, eps, xn);
         mmgpt_linear(isa, xn, b, h, AT(w, GATE), inter, AT(w, GATE_BIAS), NULL, gate);
         mmgpt_linear(isa, xn, b, h, AT(w, UP), inter, AT(w, UP_BIAS), NULL, up);
@@ -226,18 +237,8 @@ int mmgpt_decode_step(int isa, int shard, int parties, int layers, const long *w
             float g = gate[i];
             gate[i] = g * (1.0f / (1.0f + expf(-g))) * up[i];
         }
-        part = exchange + ((long)(round++ % 2) * parties + shard) * b * h;
-        residual = NULL;
-        if (shard == 0) {
-            residual = x;
-            if (w[DOWN_BIAS]) {
-                for (long i = 0; i < b * h; i++) add[i] = x[i] + AT(w, DOWN_BIAS)[i % h];
-                residual = add;
-            }
-        }
-        mmgpt_linear(isa, gate, b, inter, AT(w, DOWN), h, NULL, residual, part);
-        if ((status = meet(meeting, parties)) != 0) break;
-        sum_parts(part - shard * b * h, parties, b * h, x);
+        status = add_projection(isa, gate, b, inter, AT(w, DOWN), AT(w, DOWN_BIAS), x, h, add,
+                exchange + (long)(round++ % 2) * parties * b * h, shard, parties, meeting);
     }
     if (status == 0) {
         const long *head = weights + (long)layers * LAYER_FIELDS; /* final norm, output head */
