@@ -34,7 +34,7 @@ class ArchitecturesTest {
             try (KvCache cache = model.newCache(); NDManager m = model.manager().newSubManager()) {
                 // a 5-token prefill, then one token at a time
                 NDArray h = model.forward(m.create(java.util.Arrays.copyOf(IDS, 5)).expandDims(0), null, null, cache, false);
-                float[][] first = TestModels.rows(model.logits(h).squeeze(0));
+                float[][] first = CausalLM.rows(model.logits(h).squeeze(0));
                 for (int t = 0; t < 5; t++) {
                     assertTrue(TestModels.maxDiff(full[t], first[t]) < 1e-5, arch + " prefill position " + t);
                 }

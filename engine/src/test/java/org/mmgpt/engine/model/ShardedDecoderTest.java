@@ -52,7 +52,7 @@ class ShardedDecoderTest {
             long[][] positions = {{0, 1, 2, 3, 4}, {0, 0, 0, 1, 2}};
             boolean[][] valid = {{true, true, true, true, true}, {false, false, true, true, true}};
             NDArray ids = m.create(new long[] {5, 17, 42, 99, 7, 0, 0, 3, 64, 128}).reshape(2, len);
-            out.add(rows(model.lastLogits(ids, positions, valid, cache)));
+            out.add(CausalLM.rows(model.lastLogits(ids, positions, valid, cache)));
             for (int step = 0; step < 6; step++) {
                 int s = len + step + 1;
                 boolean[][] v = new boolean[2][s];
@@ -62,21 +62,10 @@ class ShardedDecoderTest {
                 }
                 long[][] p = {{len + step}, {len - pad1 + step}};
                 NDArray next = m.create(new long[] {11 + step, 200 - step}).reshape(2, 1);
-                out.add(rows(model.lastLogits(next, p, v, cache)));
+                out.add(CausalLM.rows(model.lastLogits(next, p, v, cache)));
             }
         }
         return out;
-    }
-
-    private static float[][] rows(NDArray logits) {
-        Shape s = logits.getShape();
-        float[] flat = logits.toFloatArray();
-        int v = (int) s.get(1);
-        float[][] r = new float[(int) s.get(0)][v];
-        for (int i = 0; i < r.length; i++) {
-            System.arraycopy(flat, i * v, r[i], 0, v);
-        }
-        return r;
     }
 
     @ParameterizedTest
@@ -179,7 +168,7 @@ class ShardedDecoderTest {
                 assertEquals(1, after.length());
                 float[] next = two.stepLogits(new long[] {7}, null, null, after)[0];
                 assertEquals(2, after.length());
-                float[] expected = rows(one.lastLogits(m.create(new long[] {5, 7}).expandDims(0), null, null, null))[0];
+                float[] expected = CausalLM.rows(one.lastLogits(m.create(new long[] {5, 7}).expandDims(0), null, null, null))[0];
                 double diff = TestModels.maxDiff(expected, next);
                 assertTrue(diff < 1e-5, "max |diff| " + diff);
             }

@@ -41,20 +41,8 @@ public final class TestModels {
     public static float[][] logits(CausalLM model, long[] ids) {
         try (NDManager m = model.manager().newSubManager()) {
             NDArray l = model.logits(model.forward(m.create(ids).expandDims(0), null, null, null, false)).squeeze(0);
-            return rows(l);
+            return CausalLM.rows(l);
         }
-    }
-
-    static float[][] rows(NDArray l) {
-        Shape s = l.getShape();
-        int t = (int) s.get(0);
-        int v = (int) s.get(1);
-        float[] flat = l.toFloatArray();
-        float[][] out = new float[t][v];
-        for (int i = 0; i < t; i++) {
-            System.arraycopy(flat, i * v, out[i], 0, v);
-        }
-        return out;
     }
 
     public static double maxDiff(float[] a, float[] b) {
